@@ -1,0 +1,46 @@
+# The two commands: `make run` (embedded default, serves on 127.0.0.1:8000) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The embedded default: SQLite file, tasks eager in-process, DEBUG on, a per-checkout dev key.
+DEV_ENV = DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)"
+
+.PHONY: run install install-dev test lint format bench-load
+
+run: install .dev-secret-key
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py load_articles seeds/
+	$(DEV_ENV) $(BIN)/python manage.py create_demo_accounts
+	@echo "Open http://127.0.0.1:8000/ and log in with one of the accounts above (admin: /admin/)."
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install-dev: $(VENV)/.installed-dev
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+.dev-secret-key:
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench-load: install-dev
+	$(BIN)/python bench/load_articles.py

@@ -1,0 +1,173 @@
+"""Loading seed-format articles: parse, segment, store, enqueue candidate precompute.
+
+Every entry point (the load_articles command, the admin upload, the API) calls ingest_files().
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .bulk import insert_rows
+from .models import Article, Sentence
+from .seedfile import MAX_FILE_BYTES, SeedArticle, SeedFileError, parse_seed_file
+from .segmenter import SentenceSpan, split_sentences
+from .tasks import precompute_articles
+
+logger = logging.getLogger(__name__)
+
+LOADED, PRESENT, FAILED = "loaded", "present", "failed"
+BATCH_SIZE = 200
+SENTENCE_COLUMNS = ("article", "index", "paragraph", "start", "end", "text")
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    source_name: str
+    status: str  # LOADED, PRESENT or FAILED
+    message: str = ""
+    article_id: int | None = None
+    sentence_count: int = 0
+
+
+def seed_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The seed files named by paths: files as given, folders expanded to their *.txt files."""
+    found = []
+    for path in map(Path, paths):
+        found.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path])
+    return found
+
+
+def read_seed_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | SeedFileError]]:
+    """(name, bytes) per path; an unreadable file yields its error rather than stop the run."""
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                # Read one byte past the limit so the parser can report an oversized file.
+                yield str(path), handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            yield str(path), SeedFileError(str(path), None, f"cannot read file: {error.strerror}")
+
+
+def ingest_files(
+    files: Iterable[tuple[str, bytes | SeedFileError]], *, batch_size: int = BATCH_SIZE
+) -> Iterator[LoadOutcome]:
+    """Load seed files, yielding one outcome per file in order.
+
+    Files are parsed and segmented before anything is written, so a bad file never leaves a
+    partial article. Valid new articles of a batch are written in one transaction with bulk
+    inserts; if that transaction fails (a concurrent load of the same URL), the batch is retried
+    one article per transaction so one conflict cannot hold back the others.
+    """
+    files = iter(files)
+    while batch := tuple(islice(files, batch_size)):
+        yield from _ingest_batch(batch)
+
+
+def _ingest_batch(batch: tuple[tuple[str, bytes | SeedFileError], ...]) -> list[LoadOutcome]:
+    outcomes: dict[int, LoadOutcome] = {}
+    parsed: dict[int, SeedArticle] = {}
+    for position, (name, data) in enumerate(batch):
+        try:
+            if isinstance(data, SeedFileError):
+                raise data
+            parsed[position] = parse_seed_file(name, data)
+        except SeedFileError as error:
+            outcomes[position] = LoadOutcome(name, FAILED, str(error))
+
+    existing = Article.objects.in_bulk([a.url for a in parsed.values()], field_name="url")
+    new: dict[int, SeedArticle] = {}
+    seen_in_batch: dict[str, SeedArticle] = {}
+    for position, seed in parsed.items():
+        earlier = existing.get(seed.url) or seen_in_batch.get(seed.url)
+        if earlier is None:
+            new[position] = seed
+            seen_in_batch[seed.url] = seed
+        else:
+            outcomes[position] = _compare_with_stored(seed, earlier)
+
+    if new:
+        segmented = {position: (seed, split_sentences(seed.body)) for position, seed in new.items()}
+        try:
+            outcomes.update(_store(segmented))
+        except IntegrityError:
+            for position, item in segmented.items():
+                outcomes.update(_store_one_or_report(position, item))
+    return [outcomes[position] for position in range(len(batch))]
+
+
+def _compare_with_stored(seed: SeedArticle, stored: Article | SeedArticle) -> LoadOutcome:
+    """Loading the same article again is a no-op; the same URL with other content is refused."""
+    article_id = stored.pk if isinstance(stored, Article) else None
+    differences = [
+        field
+        for field, ours, theirs in (
+            ("body text", seed.content_hash, stored.content_hash),
+            ("title", seed.title, stored.title),
+            ("publication date", seed.published_on, stored.published_on),
+        )
+        if ours != theirs
+    ]
+    if not differences:
+        return LoadOutcome(seed.source_name, PRESENT, "already loaded", article_id)
+    where = f"article #{article_id}" if article_id else "another file in this run"
+    return LoadOutcome(
+        seed.source_name,
+        FAILED,
+        f"{seed.source_name}: {seed.url} is already loaded ({where}) with a different "
+        f"{' and '.join(differences)}; stored articles never change because annotations point "
+        "at their text. Give the new version its own URL or delete the old article first.",
+        article_id,
+    )
+
+
+Segmented = tuple[SeedArticle, list[SentenceSpan]]
+
+
+def _store_one_or_report(position: int, item: Segmented) -> dict[int, LoadOutcome]:
+    seed = item[0]
+    try:
+        return _store({position: item})
+    except IntegrityError:
+        stored = Article.objects.filter(url=seed.url).first()
+        if stored is None:
+            logger.exception("storing %s failed", seed.source_name)
+            return {position: LoadOutcome(seed.source_name, FAILED, "database refused the article")}
+        return {position: _compare_with_stored(seed, stored)}
+
+
+@transaction.atomic
+def _store(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
+    now = timezone.now()
+    articles = Article.objects.bulk_create(
+        Article(
+            title=seed.title,
+            url=seed.url,
+            published_on=seed.published_on,
+            body=seed.body,
+            content_hash=seed.content_hash,
+            source_name=Path(seed.source_name).name,
+            precompute_queued_at=now,
+        )
+        for seed, _ in items.values()
+    )
+    sentence_rows = []
+    outcomes = {}
+    for (position, (seed, spans)), article in zip(items.items(), articles, strict=True):
+        sentence_rows.extend(
+            (article.pk, index, span.paragraph, span.start, span.end, span.text)
+            for index, span in enumerate(spans)
+        )
+        outcomes[position] = LoadOutcome(seed.source_name, LOADED, "", article.pk, len(spans))
+    insert_rows(Sentence, SENTENCE_COLUMNS, sentence_rows)
+    article_ids = [article.pk for article in articles]
+    transaction.on_commit(lambda: enqueue_precompute(article_ids))
+    return outcomes
+
+
+def enqueue_precompute(article_ids: list[int]) -> None:
+    precompute_articles.delay(article_ids)

@@ -1,0 +1,92 @@
+"""Load N generated articles into PostgreSQL; compare the whole load with the segmenter alone.
+
+    python bench/load_articles.py [--articles 2000]
+
+Uses DATABASE_URL (default: a throwaway database factcheck_bench on 127.0.0.1) and
+CELERY_BROKER_URL/REDIS_URL (default redis://127.0.0.1:6379/15) with a queue of its own, so the
+on-commit enqueue is real but no worker runs the precompute. Target: whole load >= 50% of the
+segmenter-alone rate.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/factcheck_bench")
+os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"))
+os.environ.setdefault("CELERY_QUEUE", "factcheck-bench")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from annotations.ingest import ingest_files
+    from annotations.models import Article
+    from annotations.seedfile import parse_seed_file
+    from annotations.segmenter import split_sentences
+    from bench.generate import articles
+    from factcheck.celery import app
+
+    _create_database_if_missing()
+    call_command("migrate", verbosity=0)
+    Article.objects.all().delete()
+    files = articles(args.articles)
+    bodies = [parse_seed_file(name, data).body for name, data in files]
+
+    started = time.perf_counter()
+    sentence_count = sum(len(split_sentences(body)) for body in bodies)
+    segmenter_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    outcomes = list(ingest_files(files))
+    load_seconds = time.perf_counter() - started
+    assert all(o.status == "loaded" for o in outcomes), outcomes[:3]
+
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
+    print(f"articles: {len(files)}, sentences: {sentence_count}")
+    for name, seconds in (("segmenter alone", segmenter_seconds), ("whole load", load_seconds)):
+        print(
+            f"{name:>16}: {len(files) / seconds:10,.0f} articles/s "
+            f"{sentence_count / seconds:12,.0f} sentences/s ({seconds:.2f} s)"
+        )
+    ratio = segmenter_seconds / load_seconds
+    print(f"whole load runs at {ratio:.0%} of the segmenter-alone rate (target >= 50%)")
+    Article.objects.all().delete()
+    app.control.purge()
+
+
+def _create_database_if_missing() -> None:
+    import psycopg
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    with psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"],
+        user=database["USER"],
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]])
+        if not exists.fetchone():
+            admin.execute(f'CREATE DATABASE "{database["NAME"]}"')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Access to the real PostgreSQL, Redis and a Celery worker for the tests that need them.
+
+Without DATABASE_URL/REDIS_URL those tests skip; with FACTCHECK_REQUIRE_SERVICES=1 (CI) they fail.
+"""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def services_required() -> bool:
+    return os.environ.get("FACTCHECK_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(reason: str):
+    if services_required():
+        pytest.fail(f"FACTCHECK_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def require_postgres() -> None:
+    if connection.vendor != "postgresql":
+        unavailable("DATABASE_URL does not point at PostgreSQL")
+
+
+def require_redis() -> str:
+    url = os.environ.get("REDIS_URL") or os.environ.get("CELERY_BROKER_URL")
+    if not url:
+        unavailable("REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        unavailable(f"Redis at {url} does not answer: {error}")
+    return url
+
+
+@contextmanager
+def celery_worker(broker_url: str):
+    """A real `celery worker` process on a queue of its own, against the test database.
+
+    Tasks sent inside the block go to Redis (no eager mode) and this worker runs them.
+    """
+    from factcheck.celery import app
+
+    queue = f"factcheck-test-{uuid.uuid4().hex[:8]}"
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+        ),
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_QUEUE": queue,
+    }
+    log = ROOT / ".pytest_cache" / f"{queue}.log"
+    log.parent.mkdir(exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "factcheck",
+        "worker",
+        "--pool=solo",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-Q",
+        queue,
+        "--loglevel=INFO",
+    ]
+    with log.open("w") as output:
+        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    saved = {
+        key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")
+    }
+    app.conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=queue)
+    try:
+        _wait_until_ready(app, queue, worker, log)
+        yield worker
+    finally:
+        app.conf.update(saved)
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def _wait_until_ready(app, queue: str, worker: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            pytest.fail(f"celery worker exited with {worker.returncode}:\n{log.read_text()}")
+        if "ready." in log.read_text():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"celery worker not ready after 60 s:\n{log.read_text()}")
+
+
+def wait_for(condition, timeout: float = 30.0, message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout} s waiting for {message}")
