@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The embedded default: SQLite file, tasks eager in-process, DEBUG on, a per-checkout dev key.
 DEV_ENV = DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)"
+# Browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run install install-dev test lint format bench-load
 
@@ -31,7 +34,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 .dev-secret-key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
-test: install-dev
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: install-dev $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: install-dev

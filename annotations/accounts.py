@@ -8,6 +8,10 @@ from django.db import transaction
 MODERATORS_GROUP = "Moderators"
 
 
+def is_moderator(user) -> bool:
+    return user.is_staff or user.groups.filter(name=MODERATORS_GROUP).exists()
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str

@@ -1,12 +1,40 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q, Subquery
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.views.decorators.http import require_POST
 
-from .forms import SeedUploadForm
+from .candidates.scoring import RULES_VERSION
+from .forms import SeedUploadForm, WebhookEndpointForm
 from .ingest import FAILED, ingest_files
-from .models import Article, Sentence
+from .models import (
+    Annotation,
+    Article,
+    Candidate,
+    DetectorVersion,
+    History,
+    LabelledSentence,
+    Sentence,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from .precompute import requeue_articles
 from .seedfile import MAX_FILE_BYTES
+from .tasks import train_detector
+from .training import TrainingError, check_training_data
+from .webhooks import new_secret
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services (ingest, precompute, training): shown, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class SentenceInline(admin.TabularInline):
@@ -45,6 +73,12 @@ class ArticleAdmin(admin.ModelAdmin):
     fields = readonly_fields[:3] + ["locked"] + readonly_fields[3:]
     inlines = [SentenceInline]
     change_list_template = "admin/annotations/article/change_list.html"
+    actions = ["rerun_precompute"]
+
+    @admin.action(description="Re-run candidate precompute", permissions=["change"])
+    def rerun_precompute(self, request, queryset):
+        count = requeue_articles(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Candidate precompute queued for {count} article(s).")
 
     def has_add_permission(self, request):
         return False  # articles come in through the upload, the command or the API
@@ -77,14 +111,118 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sentence)
-class SentenceAdmin(admin.ModelAdmin):
+class SentenceAdmin(ReadOnlyAdmin):
     list_display = ["text", "article", "index", "paragraph", "start", "end"]
     list_select_related = ["article"]
     search_fields = ["text", "article__title"]
-    readonly_fields = ["article", "index", "paragraph", "start", "end", "text"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(Candidate)
+class CandidateAdmin(ReadOnlyAdmin):
+    list_display = ["score", "suggested_label", "sentence", "detector_version"]
+    list_filter = ["suggested_label", "detector_version"]
+    list_select_related = ["sentence", "detector_version"]
+    search_fields = ["sentence__text"]
+    ordering = ["-score"]
+
+
+@admin.register(DetectorVersion)
+class DetectorVersionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "created_at", "examples", "is_active"]
+    fields = ["name", "rules_version", "training", "created_at"]
+    change_list_template = "admin/annotations/detectorversion/change_list.html"
+
+    @admin.display(description="training sentences")
+    def examples(self, obj):
+        return obj.training.get("examples", "rules only")
+
+    @admin.display(boolean=True, description="active")
+    def is_active(self, obj):
+        return obj.active
+
+    def get_queryset(self, request):
+        active = DetectorVersion.objects.filter(rules_version=RULES_VERSION).values("pk")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(active=ExpressionWrapper(Q(pk=Subquery(active)), BooleanField()))
+        )
+
+    def get_urls(self):
+        train = self.admin_site.admin_view(require_POST(self.train_view))
+        return [
+            path("train/", train, name="annotations_detectorversion_train")
+        ] + super().get_urls()
+
+    def train_view(self, request):
+        if not request.user.has_perm("annotations.add_detectorversion"):
+            raise PermissionDenied
+        try:
+            check_training_data()
+        except TrainingError as error:
+            messages.error(request, str(error))
+            return redirect("admin:annotations_detectorversion_changelist")
+        train_detector.delay()
+        messages.success(
+            request,
+            "Training queued: the new version appears here when done, then all "
+            "articles are re-scored with it.",
+        )
+        return redirect("admin:annotations_detectorversion_changelist")
+
+
+@admin.register(LabelledSentence)
+class LabelledSentenceAdmin(ReadOnlyAdmin):
+    list_display = ["document", "line", "speaker", "text", "checkworthy", "label"]
+    list_filter = ["checkworthy", "label"]
+    search_fields = ["text", "document", "speaker"]
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ReadOnlyAdmin):
+    list_display = ["sentence", "reviewer", "label", "moderation_status", "updated_at"]
+    list_filter = ["label", "moderation_status"]
+    list_select_related = ["sentence", "reviewer"]
+    search_fields = ["sentence__text", "reviewer__username"]
+
+
+@admin.register(History)
+class HistoryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "actor", "action", "subject", "subject_id", "sentence"]
+    list_filter = ["action", "subject"]
+    list_select_related = ["actor", "sentence"]
+    search_fields = ["actor__username", "sentence__text"]
+    date_hierarchy = "at"
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ["url", "description", "events", "active", "created_at"]
+    list_filter = ["active"]
+    readonly_fields = ["secret", "created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret = new_secret()
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event", "endpoint", "status", "attempts", "response_status"]
+    list_filter = ["status", "event", "endpoint"]
+    list_select_related = ["endpoint"]
+    readonly_fields = [
+        "endpoint",
+        "message_id",
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "created_at",
+        "finished_at",
+    ]

@@ -12,11 +12,12 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import webhooks
 from .bulk import insert_rows
-from .models import Article, Sentence
+from .models import Article, Sentence, WebhookEvent
 from .seedfile import MAX_FILE_BYTES, SeedArticle, SeedFileError, parse_seed_file
 from .segmenter import SentenceSpan, split_sentences
-from .tasks import precompute_articles
+from .tasks import enqueue_precompute
 
 logger = logging.getLogger(__name__)
 
@@ -164,10 +165,10 @@ def _store(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
         )
         outcomes[position] = LoadOutcome(seed.source_name, LOADED, "", article.pk, len(spans))
     insert_rows(Sentence, SENTENCE_COLUMNS, sentence_rows)
-    article_ids = [article.pk for article in articles]
-    transaction.on_commit(lambda: enqueue_precompute(article_ids))
+    enqueue_precompute([article.pk for article in articles])
+    loaded = [
+        {"id": a.pk, "url": a.url, "title": a.title, "sentences": o.sentence_count}
+        for a, o in zip(articles, outcomes.values(), strict=True)
+    ]
+    transaction.on_commit(lambda: webhooks.emit(WebhookEvent.ARTICLE_LOADED, loaded))
     return outcomes
-
-
-def enqueue_precompute(article_ids: list[int]) -> None:
-    precompute_articles.delay(article_ids)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -68,3 +69,229 @@ class Sentence(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class DetectorVersion(models.Model):
+    """One version of the candidate detector: the rules alone, or the rules plus a trained model."""
+
+    name = models.CharField(max_length=64, unique=True)
+    rules_version = models.CharField(max_length=32)
+    # The trained model, serialised by annotations.candidates.model.ClaimModel; empty: rules only.
+    model_data = models.BinaryField(null=True, blank=True, editable=False)
+    training = models.JSONField(default=dict, blank=True, help_text="what it was trained on")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Candidate(models.Model):
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="candidates")
+    detector_version = models.ForeignKey(
+        DetectorVersion, on_delete=models.PROTECT, related_name="candidates"
+    )
+    score = models.FloatField(help_text="check-worthiness, 0 to 1")
+    # NULL: the detector suggests no label (no claim); the API shows it as null.
+    suggested_label = models.CharField(  # noqa: DJ001
+        max_length=16,
+        choices=[c for c in Label.choices if c[0] != Label.NOT_CLAIM],
+        null=True,
+        blank=True,
+    )
+    reasons = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["sentence_id"]  # the column: ordering through the relation joins tables
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sentence", "detector_version"], name="candidate_unique_per_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=1), name="candidate_score_in_0_1"
+            ),
+        ]
+        indexes = [models.Index(fields=["detector_version", "-score"])]
+
+    def __str__(self) -> str:
+        return f"{self.score:.2f} {self.suggested_label or '-'}: {self.sentence}"
+
+
+class LabelledSentence(models.Model):
+    """Labelled training data imported from a file (CheckThat! TSV or JSONL)."""
+
+    document = models.CharField(max_length=255, help_text="transcript or article it comes from")
+    line = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=255, blank=True)
+    text = models.TextField()
+    checkworthy = models.BooleanField()
+    label = models.CharField(max_length=16, choices=Label.choices, blank=True)
+    source_file = models.CharField(max_length=255)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "line"], name="labelled_sentence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document}:{self.line}"
+
+
+class ModerationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Annotation(models.Model):
+    """One reviewer's label for one sentence."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="annotations")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    label = models.CharField(max_length=16, choices=Label.choices)
+    # Optional claim span, as offsets inside the sentence text.
+    span_start = models.PositiveIntegerField(null=True, blank=True)
+    span_end = models.PositiveIntegerField(null=True, blank=True)
+    claimant = models.CharField(max_length=255, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    evidence_url = models.URLField(max_length=2000, blank=True)
+    note = models.TextField(max_length=5000, blank=True)
+    moderation_status = models.CharField(
+        max_length=16, choices=ModerationStatus.choices, default=ModerationStatus.PENDING
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderated_annotations",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderation_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic concurrency")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sentence_id", "reviewer_id"]  # the columns, not joins through relations
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sentence", "reviewer"], name="annotation_one_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=(Q(span_start__isnull=True) & Q(span_end__isnull=True))
+                | Q(span_end__gt=F("span_start")),
+                name="annotation_span_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} → {self.label}: {self.sentence}"
+
+
+class Adjudication(models.Model):
+    """A moderator's final label for a sentence; it overrides the reviewers' majority."""
+
+    sentence = models.OneToOneField(Sentence, on_delete=models.CASCADE, related_name="adjudication")
+    label = models.CharField(max_length=16, choices=Label.choices)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.sentence}"
+
+
+class History(models.Model):
+    """Every change to an annotation or adjudication and every moderation decision."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        DELETED = "deleted"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        ADJUDICATED = "adjudicated"
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="history")
+    # What changed: an annotation (kept after it is deleted, hence no foreign key) or adjudication.
+    subject = models.CharField(
+        max_length=16, choices=[("annotation", "annotation"), ("adjudication", "adjudication")]
+    )
+    subject_id = models.BigIntegerField()
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="history"
+    )
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "history"
+        indexes = [models.Index(fields=["subject", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.subject} #{self.subject_id}"
+
+
+class WebhookEvent(models.TextChoices):
+    ARTICLE_LOADED = "article.loaded"
+    ARTICLE_PRECOMPUTED = "article.precomputed"
+    ANNOTATION_CREATED = "annotation.created"
+    ANNOTATION_UPDATED = "annotation.updated"
+    ANNOTATION_DELETED = "annotation.deleted"
+
+
+class WebhookEndpoint(models.Model):
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(max_length=200, help_text="signs every delivery (HMAC-SHA256)")
+    events = models.JSONField(default=list, help_text="event types this endpoint receives")
+    active = models.BooleanField(default=True)
+    description = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    message_id = models.CharField(max_length=64, unique=True)
+    event = models.CharField(max_length=64, choices=WebhookEvent.choices)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint}"

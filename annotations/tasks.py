@@ -1,12 +1,58 @@
 """Celery tasks: thin wrappers that take ids and call one service."""
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
 
-from . import precompute
+from . import precompute, training, webhooks
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=5,
+)
+def precompute_articles(article_ids: list[int]) -> list[int]:
+    return precompute.precompute_articles(article_ids)
 
 
 @shared_task(acks_late=True)
-def precompute_articles(article_ids: list[int]) -> list[int]:
-    claimed = precompute.claim_articles(article_ids)
-    precompute.finish_articles(claimed)
-    return claimed
+def sweep_stale_precompute() -> int:
+    return precompute.requeue_articles(precompute.stale_articles())
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    dont_autoretry_for=(training.TrainingError,),
+    retry_backoff=30,
+    max_retries=3,
+)
+def train_detector() -> int:
+    detector = training.train_detector()
+    precompute.requeue_articles(list(training.articles_to_rescore()))
+    return detector.pk
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(webhooks.DeliveryFailed,),
+    retry_backoff=10,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1,
+)
+def deliver_webhook(self, delivery_id: int) -> None:
+    webhooks.deliver(delivery_id, last_attempt=self.request.retries >= self.max_retries)
+
+
+def enqueue_precompute(article_ids: list[int]) -> None:
+    """Queue precompute for the articles once the current transaction commits, in batches."""
+    batch = settings.PRECOMPUTE_BATCH_SIZE
+    for start in range(0, len(article_ids), batch):
+        ids = article_ids[start : start + batch]
+        transaction.on_commit(lambda ids=ids: precompute_articles.delay(ids))

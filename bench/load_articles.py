@@ -41,7 +41,7 @@ def main() -> None:
     from bench.generate import articles
     from factcheck.celery import app
 
-    _create_database_if_missing()
+    create_database_if_missing()
     call_command("migrate", verbosity=0)
     Article.objects.all().delete()
     files = articles(args.articles)
@@ -69,7 +69,7 @@ def main() -> None:
     app.control.purge()
 
 
-def _create_database_if_missing() -> None:
+def create_database_if_missing() -> None:
     import psycopg
     from django.conf import settings
 

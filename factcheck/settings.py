@@ -47,6 +47,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First, so its registration/ templates (password change) win over the admin's.
+    "annotations",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,7 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "rest_framework",
-    "annotations",
+    "rest_framework.authtoken",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "annotations.views.user_roles",
             ],
         },
     },
@@ -128,7 +131,11 @@ if not DEBUG:
 # Celery: eager (in-process) when no broker is configured, so the embedded default needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+if CELERY_TASK_ALWAYS_EAGER:
+    CELERY_BROKER_URL = "memory://"  # never try to reach a broker that is not configured
+# Eager tasks behave like a worker's: a failure is recorded (and retried), not raised into the
+# request or command that queued the task.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE") or "factcheck"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -141,4 +148,106 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# Candidate precompute and the learned detector.
+PRECOMPUTE_BATCH_SIZE = env_int("PRECOMPUTE_BATCH_SIZE", 200)
+# The sweep re-queues articles pending longer than this (seconds) or running longer than that.
+PRECOMPUTE_PENDING_GRACE = env_int("PRECOMPUTE_PENDING_GRACE", 600)
+PRECOMPUTE_RUNNING_TIMEOUT = env_int("PRECOMPUTE_RUNNING_TIMEOUT", 1800)
+# Retrain the detector after this many new labels (reviewers' and imported); 0 turns it off.
+CANDIDATE_RETRAIN_EVERY = env_int("CANDIDATE_RETRAIN_EVERY", 500)
+# "" for the light TF-IDF scorer; "minilm" adds sentence embeddings (requirements-embeddings.txt).
+CANDIDATE_ENCODER = os.environ.get("CANDIDATE_ENCODER", "")
+if CANDIDATE_ENCODER not in ("", "minilm"):
+    raise ImproperlyConfigured(f"CANDIDATE_ENCODER={CANDIDATE_ENCODER!r}: use '' or 'minilm'")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stale-precompute": {
+        "task": "annotations.tasks.sweep_stale_precompute",
+        "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
+    },
+}
+
+# Webhooks: attempts per delivery (exponential backoff between them); private/loopback receivers
+# are refused unless allowed (tests and closed networks).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
+
+
+# ---------------------------------------------------------------------------------------------
+# REST API (annotations/api/): Django REST framework, token auth, throttling, OpenAPI schema.
+# ---------------------------------------------------------------------------------------------
+INSTALLED_APPS += ["django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as 10/minute, checked at startup rather than on the first request."""
+    value = os.environ.get(name) or default
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in ("s", "m", "h", "d"):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate (e.g. 10/minute, 600/hour)")
+    return value
+
+
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes DRF answer 401 (not 403) to anonymous calls.
+    # Session auth serves the UI's own calls and enforces CSRF.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["annotations.api.parsers.StrictJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "annotations.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["annotations.api.throttling.WriteThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # Per client address: obtaining a token with a password; per user: token rotation.
+        "auth": env_rate("API_THROTTLE_AUTH", "10/minute"),
+        # Per user: every POST, PUT, PATCH and DELETE.
+        "write": env_rate("API_THROTTLE_WRITE", "600/minute"),
+    },
+    # Proxies in front of the web processes whose X-Forwarded-For entry is trusted; 0 trusts
+    # none, so a client cannot pick its own address to dodge the throttle.
+    "NUM_PROXIES": env_int("API_TRUSTED_PROXIES", 0),
+    "EXCEPTION_HANDLER": "annotations.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "annotations.api.schema.ApiAutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+# Throttle counters must be shared by every web process, so they live in Redis when there is one.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "factcheck",
+        }
+    }
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fact-check annotation API",
+    "DESCRIPTION": (
+        "Articles split into sentences, candidate claims, reviewers' annotations and the label "
+        "vocabulary. Authenticate with `Authorization: Token <key>` (get a key at /api/token/ or "
+        "from POST /api/auth/token/) or with the web UI's session cookie plus CSRF token. Lists "
+        "use cursor pagination: follow `next`. Annotation writes are conflict-safe: send the "
+        "`version` you read (or `If-Match` with its ETag)."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc come from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "LabelEnum": "annotations.models.Label",
+        "SuggestedLabelEnum": ["sourced", "disputed", "false_flag"],
+    },
 }

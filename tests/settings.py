@@ -8,6 +8,7 @@ from factcheck.settings import *  # noqa: E402,F403
 
 # Tasks run in-process unless a test starts a real worker (see tests/services.py).
 CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True  # a bug in a task fails the test that queued it
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

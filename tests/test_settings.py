@@ -29,7 +29,7 @@ def test_the_embedded_default_is_sqlite_with_eager_tasks():
     assert json.loads(result.stdout) == {
         "debug": False,
         "eager": True,
-        "broker": "",
+        "broker": "memory://",
         "engine": "django.db.backends.sqlite3",
     }
 

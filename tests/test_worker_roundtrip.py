@@ -3,14 +3,14 @@
 import pytest
 
 from annotations.ingest import ingest_files
-from annotations.models import Article, PrecomputeStatus
+from annotations.models import Article, Candidate, PrecomputeStatus
 from tests.conftest import SEED_ARTICLE
 from tests.services import celery_worker, require_postgres, require_redis, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_real_worker_precomputes_a_freshly_loaded_article():
+def test_a_real_worker_computes_candidates_for_a_freshly_loaded_article():
     require_postgres()
     broker = require_redis()
     with celery_worker(broker):
@@ -23,3 +23,6 @@ def test_a_real_worker_precomputes_a_freshly_loaded_article():
     article = Article.objects.get(pk=outcome.article_id)
     assert article.precompute_status == PrecomputeStatus.DONE
     assert article.sentences.count() == 19
+    candidates = Candidate.objects.filter(sentence__article=article)
+    assert candidates.count() == 19
+    assert candidates.filter(suggested_label="false_flag").count() == 2

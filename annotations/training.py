@@ -1,0 +1,225 @@
+"""The learned part of the candidate detector: labelled data in, detector versions out."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .candidates.labelfile import LabelledRow, read_label_file
+from .candidates.metrics import label_report, ranking_report
+from .candidates.model import ClaimModel
+from .candidates.scoring import RULES_VERSION, SentenceInput, score_sentences
+from .models import (
+    Annotation,
+    Article,
+    DetectorVersion,
+    Label,
+    LabelledSentence,
+    ModerationStatus,
+    PrecomputeStatus,
+    Sentence,
+)
+from .precompute import active_detector, load_model
+
+MIN_EXAMPLES_PER_CLASS = 5
+
+
+class TrainingError(Exception):
+    """Not enough labelled data to train from."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    created: int
+    updated: int
+
+
+def import_labelled_file(path) -> ImportResult:
+    """Store a labelled file's sentences (upsert by document and line); raises LabelFileError."""
+    rows = read_label_file(path)
+    keys = {(row.document, row.line) for row in rows}
+    existing = set(
+        LabelledSentence.objects.filter(document__in={doc for doc, _ in keys}).values_list(
+            "document", "line"
+        )
+    )
+    LabelledSentence.objects.bulk_create(
+        [
+            LabelledSentence(
+                document=row.document,
+                line=row.line,
+                speaker=row.speaker or "",
+                text=row.text,
+                checkworthy=bool(row.checkworthy),
+                label=row.label or "",
+                source_file=str(path)[-255:],
+            )
+            for row in rows
+        ],
+        update_conflicts=True,
+        unique_fields=["document", "line"],
+        update_fields=["speaker", "text", "checkworthy", "label", "source_file"],
+        batch_size=2000,
+    )
+    updated = len(keys & existing)
+    return ImportResult(rows=len(rows), created=len(keys) - updated, updated=updated)
+
+
+def training_examples() -> list[tuple[SentenceInput, int]]:
+    """Imported labelled sentences plus the sentences reviewers have labelled.
+
+    A reviewed sentence counts as check-worthy when most of its non-rejected annotations say it
+    holds a claim (any label but not_claim).
+    """
+    examples = []
+    imported = LabelledSentence.objects.order_by("document", "line")
+    for _, rows in groupby(imported.iterator(chunk_size=5000), key=attrgetter("document")):
+        rows = list(rows)
+        for position, row in enumerate(rows):
+            item = SentenceInput(
+                text=row.text,
+                speaker=row.speaker or None,
+                previous=rows[position - 1].text if position else None,
+                next=rows[position + 1].text if position + 1 < len(rows) else None,
+                document=row.document,
+            )
+            examples.append((item, int(row.checkworthy)))
+
+    counted = Q(
+        annotations__moderation_status__in=[ModerationStatus.PENDING, ModerationStatus.APPROVED]
+    )
+    reviewed = dict(
+        (pk, claims * 2 > total)
+        for pk, claims, total in Sentence.objects.annotate(
+            total=Count("annotations", filter=counted),
+            claims=Count("annotations", filter=counted & ~Q(annotations__label=Label.NOT_CLAIM)),
+        )
+        .filter(total__gt=0)
+        .values_list("pk", "claims", "total")
+    )
+    if reviewed:
+        article_ids = Sentence.objects.filter(pk__in=reviewed).values("article_id")
+        by_article = defaultdict(list)
+        for sentence in Sentence.objects.filter(article_id__in=article_ids).order_by(
+            "article_id", "index"
+        ):
+            by_article[sentence.article_id].append(sentence)
+        for article_id, sentences in by_article.items():
+            for position, sentence in enumerate(sentences):
+                if sentence.pk in reviewed:
+                    item = SentenceInput(
+                        text=sentence.text,
+                        previous=sentences[position - 1].text if position else None,
+                        next=sentences[position + 1].text
+                        if position + 1 < len(sentences)
+                        else None,
+                        document=f"article-{article_id}",
+                    )
+                    examples.append((item, int(reviewed[sentence.pk])))
+    return examples
+
+
+def check_training_data(examples: list[tuple[SentenceInput, int]] | None = None) -> None:
+    """Raise TrainingError, saying what is missing, when there is too little to train on."""
+    labels = [label for _, label in (training_examples() if examples is None else examples)]
+    positives, negatives = sum(labels), len(labels) - sum(labels)
+    if min(positives, negatives) < MIN_EXAMPLES_PER_CLASS:
+        raise TrainingError(
+            f"need at least {MIN_EXAMPLES_PER_CLASS} check-worthy and {MIN_EXAMPLES_PER_CLASS} "
+            f"other labelled sentences; have {positives} and {negatives}. Import labelled data "
+            "with `manage.py import_labels FILE` or label more sentences."
+        )
+
+
+def train_detector() -> DetectorVersion:
+    """Train a model on every label there is and store it as the new detector version."""
+    examples = training_examples()
+    check_training_data(examples)
+    positives = sum(label for _, label in examples)
+    started = timezone.now()
+    model = ClaimModel.train(examples, encoder=settings.CANDIDATE_ENCODER or None)
+    finished = timezone.now()
+    return DetectorVersion.objects.create(
+        name=f"{RULES_VERSION}+model-{finished:%Y%m%d-%H%M%S-%f}",
+        rules_version=RULES_VERSION,
+        model_data=model.to_bytes(),
+        training={
+            "examples": len(examples),
+            "checkworthy": positives,
+            "seconds": round((finished - started).total_seconds(), 1),
+            **model.meta,
+        },
+    )
+
+
+def articles_to_rescore():
+    """Articles to score again with a new detector; those running now are left to the sweep."""
+    return (
+        Article.objects.exclude(precompute_status=PrecomputeStatus.RUNNING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def labels_since_last_training() -> int:
+    latest = DetectorVersion.objects.filter(rules_version=RULES_VERSION).first()
+    since = latest.created_at if latest and latest.model_data else None
+    imported = LabelledSentence.objects.all()
+    reviewed = Annotation.objects.all()
+    if since:
+        imported = imported.filter(imported_at__gt=since)
+        reviewed = reviewed.filter(updated_at__gt=since)
+    return imported.count() + reviewed.count()
+
+
+def schedule_retraining_if_due() -> bool:
+    """Queue a training run once CANDIDATE_RETRAIN_EVERY new labels have come in."""
+    every = settings.CANDIDATE_RETRAIN_EVERY
+    if not every or labels_since_last_training() < every:
+        return False
+    from .tasks import train_detector  # tasks import this module
+
+    transaction.on_commit(train_detector.delay)
+    return True
+
+
+def evaluate_rows(rows: list[LabelledRow]) -> dict:
+    """Score labelled sentences with the active detector, without storing anything."""
+    detector = active_detector()
+    model = load_model(detector)
+    by_document = defaultdict(list)
+    for row in rows:
+        by_document[row.document].append(row)
+    ranking, labels = {}, []
+    for document, doc_rows in by_document.items():
+        doc_rows.sort(key=attrgetter("line"))
+        inputs = [
+            SentenceInput(
+                text=row.text,
+                speaker=row.speaker,
+                previous=doc_rows[i - 1].text if i else None,
+                next=doc_rows[i + 1].text if i + 1 < len(doc_rows) else None,
+                document=document,
+            )
+            for i, row in enumerate(doc_rows)
+        ]
+        results = score_sentences(inputs, model)
+        ranking[document] = [
+            (r.score, row.checkworthy) for r, row in zip(results, doc_rows, strict=True)
+        ]
+        labels.extend(
+            (r.suggested_label, None if row.label == Label.NOT_CLAIM else row.label)
+            for r, row in zip(results, doc_rows, strict=True)
+            if row.label
+        )
+    return {
+        "detector": detector.name,
+        "ranking": ranking_report(ranking),
+        "labels": label_report(labels) if labels else None,
+    }

@@ -1,0 +1,139 @@
+"""Outgoing webhooks: signed (Standard Webhooks), sent by Celery with retries, never in requests."""
+
+import base64
+import ipaddress
+import json
+import secrets
+import socket
+import uuid
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from .models import Annotation, WebhookDelivery, WebhookEndpoint
+
+TIMEOUT_SECONDS = 10
+
+
+class DeliveryFailed(Exception):
+    """The receiver did not accept a delivery; the task retries it."""
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def url_problem(url: str) -> str | None:
+    """Why a webhook may not be sent to url, or None.
+
+    Only http(s); hosts that resolve to loopback, private, link-local or reserved addresses are
+    refused (the server must not be a way into its own network) unless WEBHOOKS_ALLOW_PRIVATE.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "only http:// and https:// URLs can receive webhooks"
+    if settings.WEBHOOKS_ALLOW_PRIVATE:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except (socket.gaierror, UnicodeError):
+        return f"the host {parts.hostname!r} cannot be resolved"
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            return f"{parts.hostname} resolves to a non-public address ({ip}); refused"
+    return None
+
+
+def annotation_payload(annotation: Annotation) -> dict:
+    return {
+        "id": annotation.pk,
+        "sentence": annotation.sentence_id,
+        "article": annotation.sentence.article_id,
+        "reviewer": annotation.reviewer.get_username(),
+        "label": annotation.label,
+        "span_start": annotation.span_start,
+        "span_end": annotation.span_end,
+        "claimant": annotation.claimant,
+        "source_name": annotation.source_name,
+        "evidence_url": annotation.evidence_url,
+        "note": annotation.note,
+        "moderation_status": annotation.moderation_status,
+        "version": annotation.version,
+    }
+
+
+def emit(event: str, items: list[dict]) -> int:
+    """Record a delivery per item for every active endpoint subscribed to event; queue them."""
+    from .tasks import deliver_webhook  # tasks import this module
+
+    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if event in e.events]
+    if not endpoints or not items:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        deliveries = WebhookDelivery.objects.bulk_create(
+            WebhookDelivery(
+                endpoint=endpoint,
+                message_id=f"msg_{uuid.uuid4().hex}",
+                event=event,
+                payload={"type": event, "timestamp": now.isoformat(), "data": data},
+            )
+            for endpoint in endpoints
+            for data in items
+        )
+        for delivery in deliveries:
+            # Robust: a failure to queue (or, with eager tasks, a failed first attempt) is
+            # logged and must not turn the request that caused the event into an error.
+            transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk), robust=True)
+    return len(deliveries)
+
+
+def signed_request(delivery: WebhookDelivery) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(delivery.payload, separators=(",", ":"))
+    sent_at = datetime.now(tz=UTC)
+    signature = Webhook(delivery.endpoint.secret).sign(delivery.message_id, sent_at, body)
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "factcheck-webhooks/1",
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(int(sent_at.timestamp())),
+        "webhook-signature": signature,
+    }
+    return body.encode(), headers
+
+
+def deliver(delivery_id: int, *, last_attempt: bool) -> None:
+    """Send one delivery. Raises DeliveryFailed to ask for a retry; on the last attempt the
+    delivery is marked failed instead."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return
+    delivery.attempts += 1
+    error = url_problem(delivery.endpoint.url)
+    if error is None:
+        body, headers = signed_request(delivery)
+        try:
+            response = httpx.post(
+                delivery.endpoint.url, content=body, headers=headers, timeout=TIMEOUT_SECONDS
+            )
+            delivery.response_status = response.status_code
+            if response.is_success:
+                delivery.status = WebhookDelivery.Status.SUCCEEDED
+            else:
+                error = f"receiver answered HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+    delivery.last_error = error or ""
+    if error and last_attempt:
+        delivery.status = WebhookDelivery.Status.FAILED
+    if delivery.status != WebhookDelivery.Status.PENDING:
+        delivery.finished_at = timezone.now()
+    delivery.save()
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        raise DeliveryFailed(error)

@@ -1,0 +1,111 @@
+"""Evaluate candidate scoring on CheckThat check-worthiness data.
+
+    python bench/checkthat_eval.py ../shared/checkthat            # train on train/, report dev/
+    python bench/checkthat_eval.py ../shared/checkthat --cv 5     # also leave-transcripts-out CV
+
+Prints MAP and P@k for (a) rules only and (b) rules + model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from annotations.candidates import scoring  # noqa: E402
+from annotations.candidates.labelfile import read_label_file  # noqa: E402
+from annotations.candidates.metrics import ranking_report  # noqa: E402
+from annotations.candidates.model import ClaimModel  # noqa: E402
+from annotations.candidates.scoring import SentenceInput, score_sentences  # noqa: E402
+
+Document = list[tuple[SentenceInput, int]]
+
+
+def load_documents(folder: Path) -> dict[str, Document]:
+    """Each transcript as (sentence with its neighbours, label) pairs in order."""
+    documents = {}
+    for path in sorted(folder.glob("*.tsv")):
+        rows = read_label_file(path)
+        texts = [r.text for r in rows]
+        documents[path.stem] = [
+            (
+                SentenceInput(
+                    text=r.text,
+                    speaker=r.speaker,
+                    previous=texts[i - 1] if i > 0 else None,
+                    next=texts[i + 1] if i + 1 < len(texts) else None,
+                    document=r.document,
+                ),
+                r.checkworthy,
+            )
+            for i, r in enumerate(rows)
+        ]
+    return documents
+
+
+def evaluate(documents: dict[str, Document], model: ClaimModel | None) -> dict:
+    ranked = {}
+    for name, pairs in documents.items():
+        results = score_sentences([item for item, _ in pairs], model)
+        ranked[name] = [(r.score, label) for r, (_, label) in zip(results, pairs, strict=True)]
+    return ranking_report(ranked)
+
+
+def train(documents: dict[str, Document], **params) -> ClaimModel:
+    return ClaimModel.train([pair for pairs in documents.values() for pair in pairs], **params)
+
+
+def cross_validate(documents: dict[str, Document], folds: int, **params) -> dict:
+    """Leave-transcripts-out: every transcript is scored by a model that never saw it."""
+    names = sorted(documents)
+    ranked = {}
+    for fold in range(folds):
+        held_out = {n: documents[n] for n in names[fold::folds]}
+        model = train({n: d for n, d in documents.items() if n not in held_out}, **params)
+        for name, pairs in held_out.items():
+            results = score_sentences([item for item, _ in pairs], model)
+            ranked[name] = [(r.score, label) for r, (_, label) in zip(results, pairs, strict=True)]
+    return ranking_report(ranked)
+
+
+def show(title: str, report: dict) -> None:
+    figures = "  ".join(f"{k} {v:.3f}" for k, v in report.items() if k != "n_docs")
+    print(f"{title:34s} {figures}  ({report['n_docs']} docs)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="folder with train/ and dev/ of CheckThat TSVs")
+    parser.add_argument("--cv", type=int, default=0, help="also run N-fold CV on train/")
+    parser.add_argument("--C", type=float, default=1.0)
+    parser.add_argument("--context-weight", type=float, default=0.3)
+    parser.add_argument("--dense-weight", type=float, default=0.05)
+    parser.add_argument("--encoder", default=None, help='e.g. "minilm" (optional dependencies)')
+    parser.add_argument("--model-weight", type=float, default=scoring.MODEL_WEIGHT)
+    args = parser.parse_args()
+    scoring.MODEL_WEIGHT = args.model_weight
+    params = {
+        "C": args.C,
+        "context_weight": args.context_weight,
+        "dense_weight": args.dense_weight,
+        "encoder": args.encoder,
+    }
+
+    train_docs = load_documents(args.data / "train")
+    dev_docs = load_documents(args.data / "dev")
+    if args.cv:
+        show(f"train CV{args.cv} rules only", evaluate(train_docs, None))
+        show(f"train CV{args.cv} rules+model", cross_validate(train_docs, args.cv, **params))
+    started = time.perf_counter()
+    model = train(train_docs, **params)
+    seconds = time.perf_counter() - started
+    print(f"trained on {model.meta['n_examples']} sentences in {seconds:.1f}s")
+    show("dev rules only", evaluate(dev_docs, None))
+    show("dev rules+model", evaluate(dev_docs, model))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+import pytest
+
+from annotations.candidates.metrics import average_precision, label_report, ranking_report
+
+
+def test_average_precision():
+    assert average_precision([1, 0, 1]) == pytest.approx((1 + 2 / 3) / 2)
+    assert average_precision([0, 0, 0, 1]) == pytest.approx(0.25)
+    assert average_precision([1, 1, 0]) == 1.0
+    assert average_precision([0, 0]) == 0.0
+    assert average_precision([]) == 0.0
+
+
+def test_ranking_report_ranks_by_score_within_each_document():
+    docs = {
+        "a": [(0.1, 1), (0.9, 0), (0.5, 1)],  # ranked: 0, 1, 1 -> AP (1/2 + 2/3) / 2
+        "b": [(0.2, 0), (0.8, 1)],  # ranked: 1, 0 -> AP 1
+    }
+    report = ranking_report(docs, ks=(1, 2))
+    assert report["map"] == pytest.approx(((1 / 2 + 2 / 3) / 2 + 1) / 2)
+    assert report["p@1"] == pytest.approx(0.5)
+    assert report["p@2"] == pytest.approx((1 / 2 + 1 / 2) / 2)
+    assert report["n_docs"] == 2
+
+
+def test_precision_at_k_counts_missing_ranks_as_misses():
+    assert ranking_report({"a": [(1.0, 1)]}, ks=(5,))["p@5"] == pytest.approx(0.2)
+
+
+def test_label_report():
+    pairs = [
+        ("sourced", "sourced"),
+        ("sourced", "disputed"),
+        (None, "disputed"),
+        ("false_flag", "false_flag"),
+        (None, None),
+    ]
+    report = label_report(pairs)
+    assert report["labels"]["sourced"]["precision"] == 0.5
+    assert report["labels"]["sourced"]["recall"] == 1.0
+    assert report["labels"]["disputed"]["precision"] is None
+    assert report["labels"]["disputed"]["recall"] == 0.0
+    assert report["labels"]["false_flag"]["f1"] == 1.0
+    assert report["accuracy"] == pytest.approx(3 / 5)
+    assert report["n"] == 5

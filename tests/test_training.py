@@ -1,0 +1,188 @@
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.urls import reverse
+
+from annotations.ingest import ingest_files
+from annotations.models import Annotation, Candidate, DetectorVersion, LabelledSentence, Sentence
+from annotations.precompute import active_detector
+from annotations.training import training_examples
+from tests.conftest import SEED_ARTICLE
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = [
+    "Unemployment fell to 4.1 percent last year, the lowest in a decade.",
+    "We cut taxes by $2 trillion for 150 million working families.",
+    "Crime went up 17 percent in our cities since 2014.",
+    "The deficit doubled to $1.4 trillion under this administration.",
+    "Our exports to China dropped by 30 percent in 2019.",
+    "He voted against the bill 12 times in the Senate.",
+    "Half of all new jobs went to immigrants, the report found.",
+    "We have lost 70,000 factories since China joined the WTO.",
+]
+OTHER = [
+    "Thank you very much.",
+    "Good evening, everybody.",
+    "Let me ask you about that.",
+    "I think we can do better.",
+    "That is a great question.",
+    "We love our country.",
+    "Please, go ahead.",
+    "It is wonderful to be here tonight.",
+    "Next question.",
+    "I want to thank the moderators.",
+]
+
+
+def write_tsv(path, sentences):
+    lines = [f"{n}\tSPEAKER\t{text}\t{label}" for n, (text, label) in enumerate(sentences, 1)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def debate(tmp_path):
+    mixed = [(t, 1) for t in CLAIMS] + [(t, 0) for t in OTHER]
+    mixed.sort(key=lambda item: hash(item[0]) % 7)
+    return write_tsv(tmp_path / "debate.tsv", mixed)
+
+
+def test_import_labels_stores_checkthat_rows_and_is_idempotent(debate, capsys):
+    call_command("import_labels", str(debate))
+    assert "18 sentences (18 new, 0 updated)" in capsys.readouterr().out
+    call_command("import_labels", str(debate))
+    assert "18 sentences (0 new, 18 updated)" in capsys.readouterr().out
+    assert LabelledSentence.objects.count() == 18
+    assert LabelledSentence.objects.filter(checkworthy=True).count() == len(CLAIMS)
+    assert set(LabelledSentence.objects.values_list("document", flat=True)) == {"debate"}
+
+
+def test_import_labels_reads_jsonl_with_labels(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in [
+                {"text": "It was a false flag, she said.", "label": "false_flag", "document": "a"},
+                {"text": "Nice weather.", "label": "not_claim", "document": "a"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    call_command("import_labels", str(path))
+    rows = dict(LabelledSentence.objects.values_list("label", "checkworthy"))
+    assert rows == {"false_flag": True, "not_claim": False}
+
+
+def test_a_bad_label_file_fails_with_file_and_line_and_a_non_zero_exit(tmp_path, debate, capsys):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("1\tA\tfine\t0\n2\tB\tbroken\tmaybe\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="1 of 2 files failed"):
+        call_command("import_labels", str(bad), str(debate))
+    assert "bad.tsv, line 2" in capsys.readouterr().err
+    assert LabelledSentence.objects.count() == 18  # the good file still imported, the bad one not
+
+
+def test_training_needs_enough_labels():
+    with pytest.raises(CommandError, match="need at least 5 check-worthy"):
+        call_command("train_candidates", "--wait")
+
+
+def test_training_makes_a_new_version_that_rescored_the_articles(
+    debate, capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
+    rules_only = active_detector()
+    call_command("import_labels", str(debate))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("train_candidates", "--wait")
+    output = capsys.readouterr().out
+    detector = active_detector()
+    assert detector != rules_only and detector.model_data
+    assert f"trained {detector.name} on 18 sentences (8 check-worthy)" in output
+    candidates = Candidate.objects.filter(sentence__article_id=outcome.article_id)
+    assert candidates.count() == 19
+    assert set(candidates.values_list("detector_version", flat=True)) == {detector.pk}
+    assert all(c.reasons["model"]["version"] == detector.training["version"] for c in candidates)
+
+
+def test_reviewers_labels_become_training_examples(reviewer, other_reviewer):
+    [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
+    first, second = Sentence.objects.filter(article_id=outcome.article_id)[:2]
+    Annotation.objects.create(sentence=first, reviewer=reviewer, label="sourced")
+    Annotation.objects.create(sentence=first, reviewer=other_reviewer, label="sourced")
+    Annotation.objects.create(sentence=second, reviewer=reviewer, label="not_claim")
+    rejected = User.objects.create_user("spammer")
+    Annotation.objects.create(
+        sentence=second, reviewer=rejected, label="disputed", moderation_status="rejected"
+    )
+    examples = {item.text: label for item, label in training_examples()}
+    assert examples == {first.text: 1, second.text: 0}
+    [item] = [item for item, _ in training_examples() if item.text == second.text]
+    assert item.previous == first.text
+
+
+@override_settings(CANDIDATE_RETRAIN_EVERY=10)
+def test_enough_new_labels_retrain_automatically(
+    debate, capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_labels", str(debate))
+    assert "retraining the detector was queued" in capsys.readouterr().out
+    assert active_detector().model_data
+
+
+def test_evaluate_prints_map_and_precision_at_k_without_storing(debate, capsys):
+    call_command("evaluate_candidates", str(debate))
+    output = capsys.readouterr().out
+    assert "documents: 1, sentences: 18" in output
+    for metric in ("MAP", "P@1 ", "P@5 ", "P@10", "P@20", "P@50"):
+        assert metric in output
+    assert not LabelledSentence.objects.exists()
+
+
+def test_evaluate_reports_per_label_precision_and_recall(tmp_path, capsys):
+    path = tmp_path / "labels.jsonl"
+    rows = [
+        {"text": "\"It was a 'false flag' operation,\" she said.", "label": "false_flag"},
+        {"text": "Troops moved in, Reuters reported.", "label": "sourced"},
+        {"text": "Thank you all.", "label": "not_claim"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    call_command("evaluate_candidates", str(path))
+    output = capsys.readouterr().out
+    assert "false_flag" in output and "sourced" in output and "precision" in output
+
+
+def test_evaluate_refuses_a_bad_file(tmp_path):
+    with pytest.raises(CommandError, match="expected a .tsv or .jsonl file"):
+        call_command("evaluate_candidates", str(tmp_path / "x.csv"))
+
+
+def test_staff_can_queue_training_from_the_admin(superuser, client, debate):
+    call_command("import_labels", str(debate))
+    client.force_login(superuser)
+    changelist = reverse("admin:annotations_detectorversion_changelist")
+    assert "Train a new version" in client.get(changelist).content.decode()
+    response = client.post(reverse("admin:annotations_detectorversion_train"))
+    assert response.status_code == 302
+    assert DetectorVersion.objects.exclude(model_data=None).count() == 1
+
+
+def test_reviewers_cannot_queue_training(reviewer, client):
+    client.force_login(reviewer)
+    response = client.post(reverse("admin:annotations_detectorversion_train"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not DetectorVersion.objects.exists()
+
+
+def test_training_from_the_admin_without_enough_labels_says_what_is_missing(superuser, client):
+    client.force_login(superuser)
+    response = client.post(reverse("admin:annotations_detectorversion_train"), follow=True)
+    assert "need at least 5 check-worthy" in response.content.decode().lower()
+    assert not DetectorVersion.objects.exclude(model_data=None).exists()
