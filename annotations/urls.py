@@ -6,5 +6,10 @@ app_name = "annotations"
 urlpatterns = [
     path("", views.article_list, name="article_list"),
     path("articles/<int:pk>/", views.article_detail, name="article_detail"),
+    # The sentence's id is posted with the action (one URL each keeps the review page small).
+    path("annotations/save", views.annotation_save, name="annotation_save"),
+    path("annotations/clear", views.annotation_clear, name="annotation_clear"),
+    path("next/", views.next_sentence, name="next_sentence"),
+    path("search/", views.sentence_search, name="sentence_search"),
     path("healthz", views.healthz, name="healthz"),
 ]

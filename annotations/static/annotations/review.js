@@ -1,0 +1,356 @@
+// Keyboard tagging on the review page. Every action goes into a queue sent one request at a time
+// through htmx; the server answers with the sentence's fragment, which replaces it. A request
+// that fails (network, server error, expired session) stays first in the queue, its sentence
+// marked unsaved, and is sent again with the next action: nothing is dropped silently.
+"use strict";
+
+(function () {
+  const FRAGMENT_HEADER = "X-Sentence-Fragment";
+
+  const review = document.getElementById("review");
+  const container = document.getElementById("sentences");
+  const saveStatus = document.getElementById("save-status");
+  const helpDialog = document.getElementById("help-dialog");
+  const detailsDialog = document.getElementById("details-dialog");
+  const canEdit = review !== null && review.dataset.canEdit === "1";
+  const labelNames = review ? JSON.parse(document.getElementById("label-names").textContent) : {};
+  const toolbar = document.getElementById("toolbar");
+  // Key → label, from the toolbar's buttons.
+  const labelKeys = Object.fromEntries(
+    Array.from(document.querySelectorAll("#toolbar button[data-label]"), (button) => [
+      button.getAttribute("aria-keyshortcuts"),
+      button.dataset.label,
+    ]),
+  );
+
+  const queue = []; // {id, url, fields}
+  let sending = false;
+  let currentId = null;
+  let detailsFor = null; // {id, span} while the details dialog is open
+
+  function sentences() {
+    return Array.from(container.querySelectorAll(".sentence"));
+  }
+
+  function current() {
+    const focused = document.activeElement && document.activeElement.closest(".sentence");
+    return focused || (currentId && document.getElementById(currentId));
+  }
+
+  function focusSentence(el) {
+    if (!el) return;
+    for (const other of container.querySelectorAll('.sentence[tabindex="0"]')) {
+      other.tabIndex = -1;
+    }
+    el.tabIndex = 0;
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "nearest" });
+    currentId = el.id;
+    showInToolbar(el);
+  }
+
+  // The toolbar acts on the current sentence: show which one, and its label as pressed.
+  function showInToolbar(el) {
+    if (!toolbar || !el || el.id !== currentId) return;
+    const position = sentences().indexOf(el) + 1;
+    document.getElementById("toolbar-target").textContent = `Sentence ${position}`;
+    for (const button of toolbar.querySelectorAll("button[data-label]")) {
+      button.setAttribute("aria-pressed", button.dataset.label === el.dataset.label);
+    }
+    toolbar.querySelector('[data-action="clear"]').disabled = !canEdit || !el.dataset.label;
+  }
+
+  function move(step) {
+    const all = sentences();
+    const here = all.indexOf(current());
+    const target = here === -1 ? all[0] : all[Math.min(Math.max(here + step, 0), all.length - 1)];
+    focusSentence(target);
+  }
+
+  // The first sentence without a label from `from` on (wrapping round); `from` itself if all are.
+  function nextUnlabelled(from) {
+    const all = sentences();
+    const start = Math.max(all.indexOf(from), 0);
+    for (let i = 0; i < all.length; i++) {
+      const el = all[(start + i) % all.length];
+      if (!el.dataset.label) return el;
+    }
+    return from;
+  }
+
+  // What the sentence is about to be saved as, for its status line.
+  function describe(el) {
+    return el.dataset.label ? labelNames[el.dataset.label] : "cleared label";
+  }
+
+  function setStatus(el, state, text) {
+    el.dataset.state = state;
+    el.querySelector(".status").textContent = text;
+  }
+
+  function updateSaveStatus() {
+    const unsaved = new Set(queue.map((item) => item.id)).size;
+    if (sending) {
+      saveStatus.textContent = "Saving…";
+    } else if (unsaved) {
+      saveStatus.innerHTML = "";
+      saveStatus.append(
+        `${unsaved} sentence${unsaved > 1 ? "s" : ""} not saved: sent again with your next action. `,
+      );
+      const retry = document.createElement("button");
+      retry.type = "button";
+      retry.textContent = "Retry now";
+      retry.addEventListener("click", flush);
+      saveStatus.append(retry);
+    } else {
+      saveStatus.textContent = "";
+    }
+    saveStatus.dataset.unsaved = unsaved;
+  }
+
+  // Code-point offsets of the text selected inside the sentence (what Python's str indexes).
+  function selectedSpan(el) {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || selection.rangeCount === 0) return null;
+    const range = selection.getRangeAt(0);
+    const text = el.querySelector(".sentence-text");
+    if (!text.contains(range.startContainer) || !text.contains(range.endContainer)) return null;
+    const before = document.createRange();
+    before.selectNodeContents(text);
+    before.setEnd(range.startContainer, range.startOffset);
+    const start = Array.from(before.toString()).length;
+    const end = start + Array.from(range.toString()).length;
+    selection.removeAllRanges();
+    return end > start ? { span_start: start, span_end: end } : null;
+  }
+
+  function readOnly() {
+    saveStatus.textContent = "This article is locked by a moderator: it is read-only.";
+  }
+
+  function act(el, url, fields) {
+    if (!canEdit) {
+      readOnly();
+      return;
+    }
+    queue.push({ id: el.id, url, fields });
+    el.dataset.label = url === review.dataset.clearUrl ? "" : fields.label || el.dataset.label;
+    setStatus(el, "saving", `Saving ${describe(el)}…`);
+    showInToolbar(el);
+    focusSentence(nextUnlabelled(el));
+    flush();
+  }
+
+  function tag(el, label) {
+    act(el, review.dataset.saveUrl, { label, ...selectedSpan(el) });
+  }
+
+  function clear(el) {
+    act(el, review.dataset.clearUrl, {});
+  }
+
+  // Send the queue in order; stop at the first failure and keep it for the next action.
+  async function flush() {
+    if (sending) return;
+    sending = true;
+    updateSaveStatus();
+    while (queue.length) {
+      const item = queue[0];
+      const outcome = await send(item);
+      const el = document.getElementById(item.id);
+      if (outcome === "failed") {
+        setStatus(
+          el,
+          "unsaved",
+          `Not saved: ${describe(el)} (connection or server problem). ` +
+            "Sent again with your next action.",
+        );
+        break;
+      }
+      queue.shift();
+      if (currentId === item.id) {
+        // The swap replaced the current sentence: give the new one its place in the tab order.
+        el.tabIndex = 0;
+        if (document.activeElement === document.body) el.focus({ preventScroll: true });
+        showInToolbar(el);
+      }
+    }
+    sending = false;
+    updateSaveStatus();
+  }
+
+  function send(item) {
+    const el = document.getElementById(item.id);
+    // The version this page last saw, read now: an earlier queued save may have moved it on.
+    const values = {
+      ...item.fields,
+      sentence: el.dataset.pk,
+      expected_version: el.dataset.version,
+    };
+    let outcome = "failed";
+    const onBeforeSwap = (event) => {
+      const xhr = event.detail.xhr;
+      if (!xhr.getResponseHeader(FRAGMENT_HEADER)) {
+        event.detail.shouldSwap = false; // a login or error page, not the sentence
+      } else if (xhr.status < 500) {
+        outcome = "answered";
+      }
+    };
+    container.addEventListener("htmx:beforeSwap", onBeforeSwap);
+    const target = `#${item.id}`;
+    return htmx
+      .ajax("POST", item.url, { source: container, target, swap: "outerHTML", values })
+      .then(
+        () => outcome,
+        () => "failed",
+      )
+      .finally(() => container.removeEventListener("htmx:beforeSwap", onBeforeSwap));
+  }
+
+  function openDetails(el, focus) {
+    if (!canEdit) {
+      readOnly();
+      return;
+    }
+    const form = document.getElementById("details-form");
+    const data = el.dataset;
+    detailsFor = { id: el.id, span: selectedSpan(el) };
+    document.getElementById("details-sentence").textContent =
+      el.querySelector(".sentence-text").textContent;
+    form.elements.label.value =
+      data.label || (focus === "source" ? "sourced" : data.suggestedLabel || "");
+    const stored = (name) => {
+      const shown = el.querySelector(`[data-field="${name}"]`);
+      return shown ? shown.textContent : "";
+    };
+    form.elements.claimant.value = stored("claimant");
+    form.elements.source_name.value =
+      stored("source_name") || (focus === "source" ? data.suggestedSource : "");
+    form.elements.evidence_url.value = stored("evidence_url");
+    form.elements.note.value = stored("note");
+    form.elements.clear_span.checked = false;
+    document.getElementById("details-clear-span-field").hidden = !data.hasSpan;
+    detailsDialog.showModal();
+    if (focus === "note") {
+      form.elements.note.focus();
+    } else if (form.elements.source_name.value) {
+      form.elements.evidence_url.focus();
+    } else {
+      form.elements.source_name.focus();
+    }
+  }
+
+  function saveDetails() {
+    const form = document.getElementById("details-form");
+    if (!form.reportValidity()) return;
+    const el = document.getElementById(detailsFor.id);
+    const names = ["label", "claimant", "source_name", "evidence_url", "note"];
+    const fields = Object.fromEntries(names.map((name) => [name, form.elements[name].value]));
+    if (form.elements.clear_span.checked) fields.clear_span = "1";
+    Object.assign(fields, detailsFor.span);
+    detailsFor = null;
+    detailsDialog.close();
+    act(el, review.dataset.saveUrl, fields);
+  }
+
+  function onKey(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.querySelector("dialog[open]")) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    if (event.key === "g") {
+      window.location.href = document.body.dataset.nextUrl;
+    } else if (!review) {
+      return;
+    } else if (event.key === "?") {
+      helpDialog.showModal();
+    } else if (event.key === "j" || event.key === "ArrowDown") {
+      move(1);
+    } else if (event.key === "k" || event.key === "ArrowUp") {
+      move(-1);
+    } else {
+      const el = current() || nextUnlabelled(sentences()[0]);
+      if (!el) return;
+      if (event.key in labelKeys) tag(el, labelKeys[event.key]);
+      else if (event.key === "x") clear(el);
+      else if (event.key === "n") openDetails(el, "note");
+      else if (event.key === "s") openDetails(el, "source");
+      else if (event.key === "r") toggleReasons(el);
+      else return;
+    }
+    event.preventDefault();
+  }
+
+  function toggleReasons(el) {
+    const reasons = el.querySelector(".reasons");
+    if (reasons) reasons.open = !reasons.open;
+  }
+
+  function onClick(event) {
+    const button = event.target.closest("button[data-label], button[data-action]");
+    if (!button) return;
+    const action = button.dataset.action;
+    if (action === "help") {
+      helpDialog.showModal();
+      return;
+    }
+    if (action === "close") {
+      detailsDialog.close();
+      return;
+    }
+    const el = button.closest(".sentence") || current();
+    if (!el) return;
+    if (button.dataset.label) tag(el, button.dataset.label);
+    else if (action === "clear") clear(el);
+    else if (action === "note") openDetails(el, "note");
+    else if (action === "source") openDetails(el, "source");
+  }
+
+  document.addEventListener("keydown", onKey);
+  if (!review) return;
+
+  // htmx swaps 4xx fragments too: they say why the server refused (locked, conflict, invalid).
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "4..", swap: true },
+    { code: "...", swap: false, error: true },
+  ];
+
+  document.addEventListener("click", onClick);
+  // A sentence focused by a click or Tab becomes the current one (the one Tab comes back to).
+  container.addEventListener("focusin", (event) => {
+    const el = event.target.closest(".sentence");
+    if (el && el.id !== currentId) {
+      const previous = currentId && document.getElementById(currentId);
+      if (previous) previous.tabIndex = -1;
+      el.tabIndex = 0;
+      currentId = el.id;
+      showInToolbar(el);
+    }
+  });
+  if (detailsDialog) {
+    const form = document.getElementById("details-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      saveDetails();
+    });
+    form.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        saveDetails();
+      }
+    });
+    detailsDialog.addEventListener("close", () => {
+      const el = detailsFor && document.getElementById(detailsFor.id);
+      detailsFor = null;
+      if (el) focusSentence(el);
+    });
+  }
+  window.addEventListener("beforeunload", (event) => {
+    if (queue.length) event.preventDefault(); // unsaved changes would be lost with the page
+  });
+
+  const fromHash = window.location.hash && document.getElementById(window.location.hash.slice(1));
+  const linked = fromHash && fromHash.matches(".sentence") ? fromHash : null;
+  focusSentence(linked || nextUnlabelled(sentences()[0]));
+})();

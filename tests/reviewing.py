@@ -1,0 +1,76 @@
+"""Test data for the reviewer UI tests: articles, candidates and other reviewers' labels."""
+
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from annotations.ingest import ingest_files
+from annotations.models import Annotation, Article, Candidate, DetectorVersion, Sentence
+from annotations.services import AnnotationInput, annotation_save
+from tests.conftest import seed_text
+
+
+def load_article(title="A title", body="One. Two.", url="https://example.com/a", date="20220223"):
+    [outcome] = ingest_files([(f"{title}.txt", seed_text(title, date, url, body))])
+    assert outcome.status == "loaded", outcome.message
+    return Article.objects.get(pk=outcome.article_id)
+
+
+def long_body(sentences: int, per_paragraph: int = 3) -> str:
+    """A body of `sentences` plain sentences, `per_paragraph` to a paragraph."""
+    texts = [f"Officials counted {n} shelling incidents on day {n}." for n in range(sentences)]
+    return "\n".join(
+        " ".join(texts[i : i + per_paragraph]) for i in range(0, sentences, per_paragraph)
+    )
+
+
+def sentence(article: Article, index: int) -> Sentence:
+    return Sentence.objects.get(article=article, index=index)
+
+
+def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) -> Candidate:
+    detector, _ = DetectorVersion.objects.get_or_create(name="test-rules", rules_version="test")
+    return Candidate.objects.create(
+        sentence=sentence,
+        detector_version=detector,
+        score=score,
+        suggested_label=label,
+        reasons=reasons if reasons is not None else {},
+    )
+
+
+def label(sentence: Sentence, user, value: str, **fields) -> Annotation:
+    annotation, _ = annotation_save(
+        sentence=sentence, reviewer=user, data=AnnotationInput(label=value, **fields)
+    )
+    return annotation
+
+
+def labels_by_many_reviewers(article: Article, reviewers: int) -> None:
+    """Every sentence labelled by `reviewers` new users, written in bulk (test data only)."""
+    users = User.objects.bulk_create(User(username=f"bulk-{n}") for n in range(reviewers))
+    Annotation.objects.bulk_create(
+        Annotation(sentence=s, reviewer=u, label="sourced" if u.pk % 2 else "disputed")
+        for s in Sentence.objects.filter(article=article)
+        for u in users
+    )
+
+
+def article_url(article: Article) -> str:
+    return reverse("annotations:article_detail", args=[article.pk])
+
+
+def save(client, sentence: Sentence, data: dict):
+    """Post a tagging action the way the review page's script does."""
+    return client.post(
+        reverse("annotations:annotation_save"),
+        {"sentence": sentence.pk, **data},
+        headers={"HX-Request": "true"},
+    )
+
+
+def clear(client, sentence: Sentence, data: dict):
+    return client.post(
+        reverse("annotations:annotation_clear"),
+        {"sentence": sentence.pk, **data},
+        headers={"HX-Request": "true"},
+    )
