@@ -1,0 +1,1 @@
+"""The REST API: thin views over the services and selectors, documented at /api/schema/."""

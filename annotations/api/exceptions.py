@@ -1,0 +1,67 @@
+"""Every API error is JSON: {"detail": ...}, plus "errors" (field -> messages) for bad input and
+"current" for a version conflict. Bad input of any kind is a 400, never a 500."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from annotations.services import VersionConflict
+
+from .etags import etag_for
+from .serializers import AnnotationSerializer
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, VersionConflict):
+        # A stale If-Match is a failed precondition (412); a stale `version` a conflict (409).
+        stale_if_match = "If-Match" in context["request"].headers
+        code = status.HTTP_412_PRECONDITION_FAILED if stale_if_match else status.HTTP_409_CONFLICT
+        return conflict_response(exc.current, str(exc), code)
+    if isinstance(exc, DjangoValidationError):  # raised by the services
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, PermissionDenied):  # ArticleLocked: keep the service's message
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.ParseError):
+        exc = exceptions.ValidationError({"request_body": [str(exc.detail)]})
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = exceptions.ValidationError({"content_type": [unsupported_media_type(context)]})
+
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        errors = flatten(response.data)
+        response.data = {"detail": f"invalid input: {', '.join(errors)}", "errors": errors}
+    return response
+
+
+def unsupported_media_type(context) -> str:
+    allowed = [parser.media_type for parser in context["view"].get_parsers()]
+    sent = context["request"].content_type.split(";")[0].strip() or "no content type"
+    return f"{sent!r} is not accepted here; send one of: {', '.join(allowed)}"
+
+
+def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as {"field": [...], "file.0": [...]}."""
+    if isinstance(detail, dict):
+        items = detail.items()
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        items = enumerate(detail)
+    else:
+        messages = detail if isinstance(detail, list) else [detail]
+        return {prefix or "non_field_errors": [str(message) for message in messages]}
+    errors: dict[str, list[str]] = {}
+    for key, value in items:
+        errors.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    return errors
+
+
+def conflict_response(current, message: str, code: int) -> Response:
+    """A version conflict: what is stored now (null once deleted), with its ETag."""
+    exists = current is not None and current.pk is not None
+    return Response(
+        {"detail": message, "current": AnnotationSerializer(current).data if exists else None},
+        status=code,
+        headers={"ETag": etag_for(current)} if exists else {},
+    )

@@ -1,0 +1,32 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from . import token_views, views
+
+app_name = "api"
+
+# Later capabilities (export, moderation, agreement) register their viewsets on this router.
+router = SimpleRouter()
+router.register("articles", views.ArticleViewSet, basename="article")
+router.register("sentences", views.SentenceViewSet, basename="sentence")
+router.register("candidates", views.CandidateViewSet, basename="candidate")
+router.register("annotations", views.AnnotationViewSet, basename="annotation")
+
+urlpatterns = [
+    *router.urls,
+    path("me/", views.MeView.as_view(), name="me"),
+    path("labels/", views.LabelVocabularyView.as_view(), name="labels"),
+    path("auth/token/", views.ObtainTokenView.as_view(), name="obtain-token"),
+    path("token/", token_views.api_token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(
+            url_name="api:schema", template_name="annotations/api_redoc.html"
+        ),
+        name="redoc",
+    ),
+    re_path(r"^(?P<path>.*)$", views.not_found),
+]

@@ -1,0 +1,64 @@
+"""Writes and token requests are throttled; a throttled client is told when to come back."""
+
+import pytest
+from django.conf import settings as project_settings
+
+from tests.api_support import client_for, load_articles
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def low_rates(settings):
+    """Tight limits and counters of this test's own (not a shared Redis)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle-tests",
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **project_settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth": "2/minute", "write": "3/minute"},
+    }
+
+
+def assert_throttled(response):
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert "throttled" in response.json()["detail"]
+
+
+def test_writes_are_throttled_per_user_and_reads_are_not(reviewer, other_reviewer):
+    [article] = load_articles(1)
+    sentences = list(article.sentences.all())
+    client = client_for(reviewer)
+    for sentence in sentences:
+        post = client.post("/api/annotations/", {"sentence": sentence.pk, "label": "sourced"})
+        assert post.status_code == 201
+    assert_throttled(client.post("/api/annotations/", {"sentence": sentences[0].pk}))
+    assert client.get("/api/annotations/").status_code == 200
+    other = client_for(other_reviewer)
+    assert (
+        other.post("/api/annotations/", {"sentence": sentences[0].pk, "label": "x"}).status_code
+        == 400
+    )
+
+
+def test_getting_a_token_with_a_password_is_throttled_per_address(reviewer):
+    client = client_for()
+    for password in ("wrong", "pw-reviewer"):
+        client.post("/api/auth/token/", {"username": "reviewer", "password": password})
+    assert_throttled(
+        client.post("/api/auth/token/", {"username": "reviewer", "password": "pw-reviewer"})
+    )
+
+
+def test_rotating_a_token_on_its_page_is_throttled(client, reviewer):
+    client.force_login(reviewer)
+    for _ in range(2):
+        assert client.post("/api/token/").status_code == 302
+    response = client.post("/api/token/")
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    assert "Too many token changes" in response.content.decode()
