@@ -10,19 +10,15 @@ with the same number of queries for every batch.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/factcheck_bench")
-os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"))
-os.environ.setdefault("CELERY_QUEUE", "factcheck-bench")
-os.environ.setdefault("SECRET_KEY", "bench-only")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
+from bench.environment import use_bench_defaults  # noqa: E402
+
+use_bench_defaults()
 
 
 def main() -> None:
