@@ -242,28 +242,28 @@ def _cues(pattern: re.Pattern, text: str, exclude: re.Pattern | None = None) -> 
 # Surface signals of a factual claim (numbers, comparisons, past events) versus talk that is not
 # one (questions, opinions, promises, stage directions). Each is scaled to roughly [0, 1].
 _DIGIT = re.compile(r"\d")
+# The patterns matched against the lowercased sentence (`lower` in signals()) are written in
+# lowercase and compiled without IGNORECASE, which is about twice as fast for word lists.
 _NUMBER_WORD = re.compile(
-    r"\b(?:million|billion|trillion|thousand|hundred|percent|half|third|quarter|dollars?)\b", re.I
+    r"\b(?:million|billion|trillion|thousand|hundred|percent|half|third|quarter|dollars?)\b"
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _COMPARATIVE = re.compile(
     r"\b(?:more|less|fewer|most|least|higher|lower|largest|biggest|highest|lowest|best|worst"
     r"|greatest|smallest|record|double[sd]?|tripled?|increased?|decreased?|rose|fell|dropped|cut"
-    r"|raised|lost|gained|only|every|never|always|first|last)\b",
-    re.I,
+    r"|raised|lost|gained|only|every|never|always|first|last)\b"
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|I'm|I've|I'd|I'll)\b")
 _OPINION = re.compile(
-    r"\b(?:I think|I believe|I feel|in my opinion|I hope|I want|I'm going to|we need|we should"
-    r"|we must|we have to|we're going to|we will|I will|let me|I'd like)\b",
-    re.I,
+    r"\b(?:i think|i believe|i feel|in my opinion|i hope|i want|i'm going to|we need|we should"
+    r"|we must|we have to|we're going to|we will|i will|let me|i'd like)\b"
 )
-_SECOND_PERSON = re.compile(r"\b(?:you|your|you're)\b", re.I)
-_FUTURE = re.compile(r"\b(?:will|going to|gonna|would|could|should)\b", re.I)
-_PAST = re.compile(r"\b(?:was|were|had|did|has|have been|\w{3,}ed)\b", re.I)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're)\b")
+_FUTURE = re.compile(r"\b(?:will|going to|gonna|would|could|should)\b")
+_PAST = re.compile(r"\b(?:was|were|had|did|has|have been|\w{3,}ed)\b")
 _INNER_CAPITAL = re.compile(r"(?<=\s)[A-Z][a-z]+")
-_STAGE = re.compile(r"\b(?:thank|applause|laughter|crosstalk|booing|cheers)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|no|never|n't)\b", re.I)
+_STAGE = re.compile(r"\b(?:thank|applause|laughter|crosstalk|booing|cheers)\b")
+_NEGATION = re.compile(r"\b(?:not|no|never|n't)\b")
 
 SIGNAL_NAMES = (
     "quantities", "digit", "number_word", "year", "attribution", "dispute", "false_flag", "quote",
@@ -276,27 +276,28 @@ def signals(text: str, reasons: dict) -> list[float]:
     """Numeric signals of one sentence, in SIGNAL_NAMES order; reasons = extract_reasons(text)."""
     n_words = len(text.split())
     stripped = text.strip()
+    lower = text.lower()
     return [
         min(len(reasons["quantities"]), 3) / 3,
         float(bool(_DIGIT.search(text))),
-        float(bool(_NUMBER_WORD.search(text))),
+        float(bool(_NUMBER_WORD.search(lower))),
         float(bool(_YEAR.search(text))),
         float(bool(reasons["attributions"])),
         float(bool(reasons["dispute_cues"])),
         float(bool(reasons["false_flag_cues"])),
         float(bool(reasons["quotes"])),
-        min(len(_COMPARATIVE.findall(text)), 3) / 3,
+        min(len(_COMPARATIVE.findall(lower)), 3) / 3,
         min(n_words, 60) ** 0.5 / 7.75,  # sqrt-scaled length, 1.0 at 60 words
         float(n_words < 5),
         float(stripped.endswith("?")),
         min(len(_FIRST_PERSON.findall(text)), 3) / 3,
-        float(bool(_OPINION.search(text))),
-        min(len(_SECOND_PERSON.findall(text)), 3) / 3,
-        float(bool(_FUTURE.search(text))),
-        min(len(_PAST.findall(text)), 3) / 3,
+        float(bool(_OPINION.search(lower))),
+        min(len(_SECOND_PERSON.findall(lower)), 3) / 3,
+        float(bool(_FUTURE.search(lower))),
+        min(len(_PAST.findall(lower)), 3) / 3,
         min(len(_INNER_CAPITAL.findall(text)), 5) / 5,
         float(stripped[:1] in "(["),
-        float(bool(_STAGE.search(text))),
+        float(bool(_STAGE.search(lower))),
         float("!" in text),
-        min(len(_NEGATION.findall(text)), 2) / 2,
+        min(len(_NEGATION.findall(lower)), 2) / 2,
     ]
