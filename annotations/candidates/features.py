@@ -94,8 +94,7 @@ _DISPUTE = re.compile(
     r"|contrary\s+to|lied|lying"
     # "Putin claimed X, but Western nations believe Y": a contrasting belief.
     r"|(?:but|whereas)\b[^.;]{0,80}?\b(?:believe[sd]?|say|says|said|argue[sd]?"
-    r"|contend(?:s|ed)?|maintain(?:s|ed)?|counter(?:s|ed)?|suspect(?:s|ed)?))\b",
-    re.IGNORECASE,
+    r"|contend(?:s|ed)?|maintain(?:s|ed)?|counter(?:s|ed)?|suspect(?:s|ed)?))\b"
 )
 _FALSE_FLAG = re.compile(
     r"\b(?:false[\s-]flags?|staged?\s+(?:an?\s+|the\s+)?(?:provocations?|attacks?|incidents?"
@@ -103,21 +102,32 @@ _FALSE_FLAG = re.compile(
     r"|(?:manufactured|fabricated|fake|invented)\s+(?:an?\s+)?(?:pretext|provocation|attack"
     r"|incident|crisis|casus\s+belli)|pretext\s+(?:for|to)\s+(?:an?\s+)?(?:invasion|invade"
     r"|war|attack|intervention|military\s+action)|excuse\s+(?:for|to)\s+(?:an?\s+)?(?:invasion"
-    r"|invade|war|attack)|provocation\s+staged|inside\s+job)\b",
-    re.IGNORECASE,
+    r"|invade|war|attack)|provocation\s+staged|inside\s+job)\b"
 )
 
 
 def extract_reasons(text: str) -> dict:
     """Return the rule findings for one sentence as a JSON-serialisable dict."""
     attributions = find_attributions(text)
+    lower = lowercase_same_length(text)
+    false_flag_cues = _cues(_FALSE_FLAG, text, lower)
     return {
         "attributions": attributions,
         "quotes": find_quotes(text, attributions),
         "quantities": find_quantities(text),
-        "dispute_cues": _cues(_DISPUTE, text, exclude=_FALSE_FLAG),
-        "false_flag_cues": _cues(_FALSE_FLAG, text),
+        "dispute_cues": _cues(_DISPUTE, text, lower, exclude=false_flag_cues),
+        "false_flag_cues": false_flag_cues,
     }
+
+
+def lowercase_same_length(text: str) -> str:
+    """text.lower() with every offset kept: the cue patterns are written in lowercase and matched
+    without IGNORECASE, about twice as fast. The few characters whose lowercase is longer ("İ")
+    stay as they are."""
+    lower = text.lower()
+    if len(lower) == len(text):
+        return lower
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 def find_attributions(text: str) -> list[dict]:
@@ -229,41 +239,66 @@ def find_quantities(text: str) -> list[dict]:
     return quantities
 
 
-def _cues(pattern: re.Pattern, text: str, exclude: re.Pattern | None = None) -> list[dict]:
-    blocked = [(m.start(), m.end()) for m in exclude.finditer(text)] if exclude else []
+def _cues(pattern: re.Pattern, text: str, lower: str, exclude: list[dict] = ()) -> list[dict]:
+    """Matches of a lowercase pattern in `lower`, reported with the text's own casing; matches
+    starting inside an `exclude` cue are left out (a false flag is not also a dispute cue)."""
     cues = []
-    for m in pattern.finditer(text):
-        if any(s <= m.start() < e for s, e in blocked):
+    for m in pattern.finditer(lower):
+        start, end = m.span()
+        if any(cue["start"] <= start < cue["end"] for cue in exclude):
             continue
-        cues.append({"cue": m.group(), "start": m.start(), "end": m.end()})
+        cues.append({"cue": text[start:end], "start": start, "end": end})
     return cues
 
 
 # Surface signals of a factual claim (numbers, comparisons, past events) versus talk that is not
 # one (questions, opinions, promises, stage directions). Each is scaled to roughly [0, 1].
 _DIGIT = re.compile(r"\d")
-# The patterns matched against the lowercased sentence (`lower` in signals()) are written in
-# lowercase and compiled without IGNORECASE, which is about twice as fast for word lists.
-_NUMBER_WORD = re.compile(
-    r"\b(?:million|billion|trillion|thousand|hundred|percent|half|third|quarter|dollars?)\b"
-)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_COMPARATIVE = re.compile(
-    r"\b(?:more|less|fewer|most|least|higher|lower|largest|biggest|highest|lowest|best|worst"
-    r"|greatest|smallest|record|double[sd]?|tripled?|increased?|decreased?|rose|fell|dropped|cut"
-    r"|raised|lost|gained|only|every|never|always|first|last)\b"
-)
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|I'm|I've|I'd|I'll)\b")
+_INNER_CAPITAL = re.compile(r"(?<=\s)[A-Z][a-z]+")
+# Matched on the lowercased sentence: written in lowercase, without IGNORECASE (twice as fast).
 _OPINION = re.compile(
     r"\b(?:i think|i believe|i feel|in my opinion|i hope|i want|i'm going to|we need|we should"
     r"|we must|we have to|we're going to|we will|i will|let me|i'd like)\b"
 )
-_SECOND_PERSON = re.compile(r"\b(?:you|your|you're)\b")
-_FUTURE = re.compile(r"\b(?:will|going to|gonna|would|could|should)\b")
-_PAST = re.compile(r"\b(?:was|were|had|did|has|have been|\w{3,}ed)\b")
-_INNER_CAPITAL = re.compile(r"(?<=\s)[A-Z][a-z]+")
-_STAGE = re.compile(r"\b(?:thank|applause|laughter|crosstalk|booing|cheers)\b")
-_NEGATION = re.compile(r"\b(?:not|no|never|n't)\b")
+# Word lists counted in one pass over the lowercased sentence rather than one pass each.
+_WORD_LISTS = {
+    "number_word": (
+        "million", "billion", "trillion", "thousand", "hundred", "percent", "half", "third",
+        "quarter", "dollar", "dollars",
+    ),
+    "comparatives": (
+        "more", "less", "fewer", "most", "least", "higher", "lower", "largest", "biggest",
+        "highest", "lowest", "best", "worst", "greatest", "smallest", "record", "double",
+        "doubles", "doubled", "triple", "tripled", "increase", "increased", "decrease",
+        "decreased", "rose", "fell", "dropped", "cut", "raised", "lost", "gained", "only",
+        "every", "never", "always", "first", "last",
+    ),
+    "second_person": ("you", "your", "you're"),
+    "future": ("will", "going to", "gonna", "would", "could", "should"),
+    "past": ("was", "were", "had", "did", "has", "have been"),
+    "stage_direction": ("thank", "applause", "laughter", "crosstalk", "booing", "cheers"),
+    "negation": ("not", "no", "never", "n't"),
+}  # fmt: skip
+# Any other word of five or more letters ending in -ed counts as past tense too.
+_PAST_TENSE = r"\w{3,}ed"
+
+
+def _signals_of_listed_words() -> dict[str, tuple[str, ...]]:
+    """Each listed word with every signal it counts for ("never": comparatives and negation)."""
+    signals_of: dict[str, tuple[str, ...]] = {}
+    for name, words in _WORD_LISTS.items():
+        for word in words:
+            signals_of[word] = signals_of.get(word, ()) + (name,)
+    for word, names in signals_of.items():
+        if "past" not in names and re.fullmatch(_PAST_TENSE, word):
+            signals_of[word] = names + ("past",)
+    return signals_of
+
+
+_SIGNALS_OF_WORD = _signals_of_listed_words()
+_LISTED_WORD = re.compile(rf"\b(?:{'|'.join(map(re.escape, _SIGNALS_OF_WORD))}|{_PAST_TENSE})\b")
 
 SIGNAL_NAMES = (
     "quantities", "digit", "number_word", "year", "attribution", "dispute", "false_flag", "quote",
@@ -277,27 +312,31 @@ def signals(text: str, reasons: dict) -> list[float]:
     n_words = len(text.split())
     stripped = text.strip()
     lower = text.lower()
+    words = dict.fromkeys(_WORD_LISTS, 0)
+    for m in _LISTED_WORD.finditer(lower):
+        for name in _SIGNALS_OF_WORD.get(m.group(), ("past",)):
+            words[name] += 1
     return [
         min(len(reasons["quantities"]), 3) / 3,
         float(bool(_DIGIT.search(text))),
-        float(bool(_NUMBER_WORD.search(lower))),
+        float(bool(words["number_word"])),
         float(bool(_YEAR.search(text))),
         float(bool(reasons["attributions"])),
         float(bool(reasons["dispute_cues"])),
         float(bool(reasons["false_flag_cues"])),
         float(bool(reasons["quotes"])),
-        min(len(_COMPARATIVE.findall(lower)), 3) / 3,
+        min(words["comparatives"], 3) / 3,
         min(n_words, 60) ** 0.5 / 7.75,  # sqrt-scaled length, 1.0 at 60 words
         float(n_words < 5),
         float(stripped.endswith("?")),
         min(len(_FIRST_PERSON.findall(text)), 3) / 3,
         float(bool(_OPINION.search(lower))),
-        min(len(_SECOND_PERSON.findall(lower)), 3) / 3,
-        float(bool(_FUTURE.search(lower))),
-        min(len(_PAST.findall(lower)), 3) / 3,
+        min(words["second_person"], 3) / 3,
+        float(bool(words["future"])),
+        min(words["past"], 3) / 3,
         min(len(_INNER_CAPITAL.findall(text)), 5) / 5,
         float(stripped[:1] in "(["),
-        float(bool(_STAGE.search(lower))),
+        float(bool(words["stage_direction"])),
         float("!" in text),
-        min(len(_NEGATION.findall(lower)), 2) / 2,
+        min(words["negation"], 2) / 2,
     ]
