@@ -90,9 +90,13 @@ class DetectorVersion(models.Model):
 
 
 class Candidate(models.Model):
-    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="candidates")
+    # No single-column indexes: the unique (sentence, detector_version) constraint and the
+    # (detector_version, -score) index serve those lookups, and every index slows bulk writes.
+    sentence = models.ForeignKey(
+        Sentence, on_delete=models.CASCADE, related_name="candidates", db_index=False
+    )
     detector_version = models.ForeignKey(
-        DetectorVersion, on_delete=models.PROTECT, related_name="candidates"
+        DetectorVersion, on_delete=models.PROTECT, related_name="candidates", db_index=False
     )
     score = models.FloatField(help_text="check-worthiness, 0 to 1")
     # NULL: the detector suggests no label (no claim); the API shows it as null.
