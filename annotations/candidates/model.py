@@ -1,6 +1,6 @@
 """Learned claim scorer: logistic regression over TF-IDF n-grams, context and rule signals.
 
-Text is hashed (HashingVectorizer), so the model is only arrays (IDF weights, coefficients) and
+Text is hashed (hashing.py), so the model is only arrays (IDF weights, coefficients) and
 serialises to a numpy archive without pickle, independent of the scikit-learn version.
 """
 
@@ -14,26 +14,15 @@ from datetime import UTC, datetime
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
 from .features import SIGNAL_NAMES, extract_reasons, signals
+from .hashing import char_ngram_counts, word_ngram_counts
 from .scoring import SentenceInput
 
-FORMAT = 2  # 2: character n-grams hashed by char_ngram_counts()
+FORMAT = 3  # 3: words and characters hashed by the functions in hashing.py
 _QUESTION = SIGNAL_NAMES.index("question")
-N_FEATURES = 2**18
-_WORDS = HashingVectorizer(
-    ngram_range=(1, 2),
-    n_features=N_FEATURES,
-    alternate_sign=False,
-    norm=None,
-    token_pattern=r"(?u)\b\w+\b",  # keep one-letter words: "I", "a" mark opinions and hedges
-)
-CHAR_NGRAM_SIZES = range(2, 6)
-_HASH_MULTIPLIER = np.uint64(1_000_003)
-_HASH_SALT = np.uint64(0x9E3779B97F4A7C15)
 
 
 class ClaimModel:
@@ -64,7 +53,7 @@ class ClaimModel:
         if len(set(y)) < 2:
             raise ValueError("training needs both check-worthy (1) and other (0) examples")
         texts = [item.text for item in items]
-        words, chars = _WORDS.transform(texts), char_ngram_counts(texts)
+        words, chars = word_ngram_counts(texts), char_ngram_counts(texts)
         dense = _dense(items)
         mean, scale = dense.mean(axis=0), dense.std(axis=0)
         scale[scale == 0] = 1.0
@@ -79,7 +68,7 @@ class ClaimModel:
         if encoder:
             params.update(encoder=encoder, embedding_weight=embedding_weight)
         model = cls(arrays, {"params": params})
-        X = model._matrix(items, words, chars, dense)
+        X = sp.hstack(model._blocks(items, words, chars, dense), format="csr")
         lr = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000)
         lr.fit(X, y)
         arrays["coef"] = lr.coef_[0].astype(np.float32)
@@ -109,13 +98,18 @@ class ClaimModel:
             return []
         texts = [item.text for item in items]
         dense = _dense(items, reasons, signal_values)
-        X = self._matrix(items, _WORDS.transform(texts), char_ngram_counts(texts), dense)
-        z = X @ self.arrays["coef"].astype(np.float64) + self.arrays["intercept"][0]
+        blocks = self._blocks(items, word_ngram_counts(texts), char_ngram_counts(texts), dense)
+        # Block by block: cheaper than stacking the blocks into one matrix first.
+        coef, z, start = self.arrays["coef"].astype(np.float64), self.arrays["intercept"][0], 0
+        for block in blocks:
+            z = z + block @ coef[start : start + block.shape[1]]
+            start += block.shape[1]
         return (1.0 / (1.0 + np.exp(-z))).tolist()
 
-    def _matrix(
+    def _blocks(
         self, items: list[SentenceInput], words: sp.spmatrix, chars: sp.spmatrix, dense: np.ndarray
-    ) -> sp.csr_matrix:
+    ) -> list[sp.csr_matrix]:
+        """The feature blocks, in coefficient order."""
         a = self.arrays
         context_weight, dense_weight, embedding_weight = a["weights"]
         context = _tfidf(_context_counts(items, words), a["word_idf"])
@@ -132,7 +126,7 @@ class ClaimModel:
 
             vectors = encode([item.text for item in items], encoder)
             blocks.append(sp.csr_matrix(vectors * embedding_weight))
-        return sp.hstack(blocks, format="csr")
+        return blocks
 
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
@@ -151,33 +145,6 @@ class ClaimModel:
         if meta.get("format") != FORMAT:
             raise ValueError(f"ClaimModel format {meta.get('format')!r}, expected {FORMAT}")
         return cls(arrays, meta)
-
-
-def char_ngram_counts(texts: list[str]) -> sp.csr_matrix:
-    """Hashed counts of each text's character 2- to 5-grams (lowercased, white space folded to
-    single spaces, a space at both ends), for the whole batch at once in numpy: scikit-learn's
-    per-text Python analyzer took most of the scoring time."""
-    joined = "\0".join(" " + " ".join(text.lower().split()) + " " for text in texts)
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    text_of = np.cumsum(codes == 0)  # the row of each position (a separator starts the next)
-    rows, cols = [], []
-    hashes = codes.copy()  # hashes[i]: the n-gram starting at i, for the current n
-    with np.errstate(over="ignore"):  # the hash wraps around on purpose
-        for n in range(2, max(CHAR_NGRAM_SIZES) + 1):
-            length = len(codes) - n + 1
-            hashes = hashes[:length] * _HASH_MULTIPLIER + codes[n - 1 :]
-            if n not in CHAR_NGRAM_SIZES:
-                continue
-            inside = (text_of[:length] == text_of[n - 1 :]) & (codes[:length] != 0)
-            rows.append(text_of[:length][inside])
-            salted = hashes[inside] ^ (_HASH_SALT * np.uint64(n))
-            cols.append((salted % np.uint64(N_FEATURES)).astype(np.int64))
-    rows, cols = np.concatenate(rows), np.concatenate(cols)
-    counts = sp.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(len(texts), N_FEATURES), dtype=np.float64
-    )
-    counts.sum_duplicates()
-    return counts
 
 
 def _idf(counts: sp.spmatrix) -> np.ndarray:
@@ -206,7 +173,7 @@ def _context_counts(items: list[SentenceInput], words: sp.csr_matrix) -> sp.csr_
                 missing[neighbour] = len(items) + len(missing)
             rows.append(i)
             cols.append(row_of.get(neighbour, missing.get(neighbour)))
-    pool = sp.vstack([words, _WORDS.transform(list(missing))]) if missing else words
+    pool = sp.vstack([words, word_ngram_counts(list(missing))]) if missing else words
     select = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(items), pool.shape[0]))
     return select @ pool
 
