@@ -1,6 +1,7 @@
 """Candidate precompute: claim articles, score their sentences in bulk, record the status."""
 
 import json
+import logging
 from collections import Counter
 from datetime import timedelta
 from functools import lru_cache
@@ -22,6 +23,8 @@ from .models import (
     Sentence,
     WebhookEvent,
 )
+
+logger = logging.getLogger(__name__)
 
 CLAIMABLE = Q(precompute_status__in=[PrecomputeStatus.PENDING, PrecomputeStatus.FAILED])
 CANDIDATE_COLUMNS = ("sentence", "detector_version", "score", "suggested_label", "reasons")
@@ -117,12 +120,19 @@ def _neighbour(sentences: list[tuple[int, int, str]], position: int, article_id:
 
 
 def active_detector() -> DetectorVersion:
-    """The newest detector built on the current rules; the rules alone until a model is trained."""
-    detector = DetectorVersion.objects.filter(rules_version=RULES_VERSION).first()
-    if detector is None:
-        detector, _ = DetectorVersion.objects.get_or_create(
-            name=RULES_VERSION, defaults={"rules_version": RULES_VERSION}
-        )
+    """The newest detector built on the current rules whose model this release can load; the
+    rules alone until a model is trained (again, after an upgrade changed the model format)."""
+    newest_first = DetectorVersion.objects.filter(rules_version=RULES_VERSION)
+    for detector in newest_first.iterator(chunk_size=1):
+        try:
+            load_model(detector)
+        except ValueError as error:
+            logger.warning("detector %s skipped, train a new one: %s", detector.name, error)
+            continue
+        return detector
+    detector, _ = DetectorVersion.objects.get_or_create(
+        name=RULES_VERSION, defaults={"rules_version": RULES_VERSION}
+    )
     return detector
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from annotations.candidates.labelfile import read_label_file
-from annotations.candidates.model import ClaimModel
+from annotations.candidates.model import FORMAT, ClaimModel
 from annotations.candidates.scoring import SentenceInput
 
 SAMPLE = Path(__file__).parent / "data" / "checkthat_sample"
@@ -78,6 +78,12 @@ def test_bytes_round_trip_keeps_predictions(model, train_pairs):
 def test_from_bytes_rejects_other_data():
     with pytest.raises(ValueError):
         ClaimModel.from_bytes(b"not a model")
+
+
+def test_from_bytes_names_the_format_of_a_model_from_another_release(model):
+    older = ClaimModel(model.arrays, {**model.meta, "format": FORMAT - 1})
+    with pytest.raises(ValueError, match=f"format {FORMAT - 1}, expected {FORMAT}"):
+        ClaimModel.from_bytes(older.to_bytes())
 
 
 def test_training_needs_both_classes():

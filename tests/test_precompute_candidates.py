@@ -6,6 +6,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from annotations import precompute
+from annotations.candidates.model import FORMAT, ClaimModel
+from annotations.candidates.scoring import RULES_VERSION, SentenceInput
 from annotations.ingest import ingest_files
 from annotations.models import Article, Candidate, DetectorVersion, PrecomputeStatus
 from annotations.tasks import precompute_articles, sweep_stale_precompute
@@ -130,6 +132,24 @@ def test_the_sweep_rescores_articles_scored_by_an_older_detector(
         assert sweep_stale_precompute.apply().get() == 1
     assert set(Candidate.objects.values_list("detector_version__name", flat=True)) == {
         precompute.active_detector().name
+    }
+
+
+def test_a_model_saved_by_an_older_release_is_skipped_until_retrained(seed_article, caplog):
+    rules_only = precompute.active_detector()
+    model = ClaimModel.train(
+        [(SentenceInput("Taxes rose 5% in 2020."), 1), (SentenceInput("Thank you all."), 0)]
+    )
+    model.meta["format"] = FORMAT - 1
+    DetectorVersion.objects.create(
+        name="claimlr-old", rules_version=RULES_VERSION, model_data=model.to_bytes()
+    )
+    assert precompute.active_detector() == rules_only
+    assert "detector claimlr-old skipped, train a new one" in caplog.text
+    Article.objects.update(precompute_status=PrecomputeStatus.PENDING)
+    assert precompute.precompute_articles([seed_article.pk]) == [seed_article.pk]
+    assert set(Candidate.objects.values_list("detector_version__name", flat=True)) == {
+        rules_only.name
     }
 
 

@@ -136,14 +136,17 @@ class ClaimModel:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ClaimModel:
+        """The saved model; ValueError if data is not one or was saved in another format (a
+        model from an older release must be trained again)."""
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-        except (OSError, ValueError) as exc:
+                # The format first: the arrays of another format are not worth reading.
+                meta = json.loads(archive["meta"].tobytes())
+                if meta.get("format") != FORMAT:
+                    raise ValueError(f"ClaimModel format {meta.get('format')!r}, expected {FORMAT}")
+                arrays = {name: archive[name] for name in archive.files if name != "meta"}
+        except (OSError, KeyError, json.JSONDecodeError) as exc:
             raise ValueError(f"not a saved ClaimModel: {exc}") from None
-        meta = json.loads(arrays.pop("meta").tobytes())
-        if meta.get("format") != FORMAT:
-            raise ValueError(f"ClaimModel format {meta.get('format')!r}, expected {FORMAT}")
         return cls(arrays, meta)
 
 
