@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from annotations.candidates.labelfile import read_label_file
-from annotations.candidates.model import FORMAT, ClaimModel
+from annotations.candidates.model import FORMAT, ClaimModel, _flatten_trees, _tree_scores
 from annotations.candidates.scoring import SentenceInput
 
 SAMPLE = Path(__file__).parent / "data" / "checkthat_sample"
@@ -73,6 +73,16 @@ def test_bytes_round_trip_keeps_predictions(model, train_pairs):
     assert loaded.meta == model.meta
     assert loaded.predict(items) == pytest.approx(model.predict(items))
     assert len(model.to_bytes()) < 5_000_000
+
+
+def test_flattened_trees_score_as_scikit_learn_does():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((500, 4))
+    y = (X[:, 0] * X[:, 1] + 0.3 * rng.random(500) > 0.4).astype(int)
+    trees = HistGradientBoostingClassifier(max_iter=20, max_depth=4).fit(X, y)
+    assert _tree_scores(_flatten_trees(trees), X) == pytest.approx(trees.decision_function(X))
 
 
 def test_from_bytes_rejects_other_data():

@@ -1,7 +1,10 @@
-"""Learned claim scorer: logistic regression over TF-IDF n-grams, context and rule signals.
+"""Learned claim scorer: logistic regression over TF-IDF n-grams, context and rule signals, averaged
+with shallow gradient-boosted trees over the signals and role features alone, which capture
+interactions between them that the linear model cannot.
 
-Text is hashed (hashing.py), so the model is only arrays (IDF weights, coefficients) and
-serialises to a numpy archive without pickle, independent of the scikit-learn version.
+Text is hashed (hashing.py) and the trees are flattened to node arrays, so the model is only
+arrays (IDF weights, coefficients, tree nodes) and serialises to a numpy archive without pickle,
+independent of the scikit-learn version.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
@@ -21,8 +25,11 @@ from .features import SIGNAL_NAMES, extract_reasons, signals
 from .hashing import char_ngram_counts, word_ngram_counts
 from .scoring import SentenceInput
 
-FORMAT = 3  # 3: words and characters hashed by the functions in hashing.py
+FORMAT = 4  # 3: words and characters hashed by hashing.py; 4: trees over _dense()
 _QUESTION = SIGNAL_NAMES.index("question")
+# Shallow trees keep prediction cheap: every sample walks every tree TREE_PARAMS["max_depth"] steps.
+TREE_PARAMS = {"max_iter": 100, "learning_rate": 0.1, "max_depth": 4, "random_state": 0}
+TREE_WEIGHT = 0.3  # share of the trees in the model's probability
 
 
 class ClaimModel:
@@ -42,6 +49,7 @@ class ClaimModel:
         C: float = 1.0,
         context_weight: float = 0.3,
         dense_weight: float = 0.05,
+        tree_weight: float = TREE_WEIGHT,
         encoder: str | None = None,
         embedding_weight: float = 0.5,
     ) -> ClaimModel:
@@ -62,9 +70,14 @@ class ClaimModel:
             "char_idf": _idf(chars),
             "dense_mean": mean,
             "dense_scale": scale,
-            "weights": np.array([context_weight, dense_weight, embedding_weight]),
+            "weights": np.array([context_weight, dense_weight, embedding_weight, tree_weight]),
         }
-        params = {"C": C, "context_weight": context_weight, "dense_weight": dense_weight}
+        params = {
+            "C": C,
+            "context_weight": context_weight,
+            "dense_weight": dense_weight,
+            "tree_weight": tree_weight,
+        }
         if encoder:
             params.update(encoder=encoder, embedding_weight=embedding_weight)
         model = cls(arrays, {"params": params})
@@ -73,6 +86,9 @@ class ClaimModel:
         lr.fit(X, y)
         arrays["coef"] = lr.coef_[0].astype(np.float32)
         arrays["intercept"] = lr.intercept_.astype(np.float64)
+        if tree_weight:
+            trees = HistGradientBoostingClassifier(**TREE_PARAMS, class_weight="balanced")
+            arrays.update(_flatten_trees(trees.fit(dense, y)))
         digest = hashlib.sha1(arrays["coef"].tobytes()).hexdigest()[:10]
         model.meta.update(
             {
@@ -104,14 +120,19 @@ class ClaimModel:
         for block in blocks:
             z = z + block @ coef[start : start + block.shape[1]]
             start += block.shape[1]
-        return (1.0 / (1.0 + np.exp(-z))).tolist()
+        prob = 1.0 / (1.0 + np.exp(-z))
+        tree_weight = self.arrays["weights"][3]
+        if tree_weight:
+            tree_prob = 1.0 / (1.0 + np.exp(-_tree_scores(self.arrays, dense)))
+            prob = (1 - tree_weight) * prob + tree_weight * tree_prob
+        return prob.tolist()
 
     def _blocks(
         self, items: list[SentenceInput], words: sp.spmatrix, chars: sp.spmatrix, dense: np.ndarray
     ) -> list[sp.csr_matrix]:
         """The feature blocks, in coefficient order."""
         a = self.arrays
-        context_weight, dense_weight, embedding_weight = a["weights"]
+        context_weight, dense_weight, embedding_weight, _ = a["weights"]
         context = _tfidf(_context_counts(items, words), a["word_idf"])
         dense = (dense - a["dense_mean"]) / a["dense_scale"] * dense_weight
         blocks = [
@@ -148,6 +169,39 @@ class ClaimModel:
         except (OSError, KeyError, json.JSONDecodeError) as exc:
             raise ValueError(f"not a saved ClaimModel: {exc}") from None
         return cls(arrays, meta)
+
+
+def _flatten_trees(model: HistGradientBoostingClassifier) -> dict[str, np.ndarray]:
+    """The fitted trees as node arrays (all trees' nodes in one run); a leaf points to itself, so
+    walking every tree the maximal depth times ends on each sample's leaf."""
+    nodes = [predictors[0].nodes for predictors in model._predictors]
+    sizes = [len(n) for n in nodes]
+    roots = np.cumsum([0, *sizes[:-1]])
+    flat = np.concatenate(nodes)
+    leaf = flat["is_leaf"].astype(bool)
+    own = np.arange(len(flat))
+    offset = np.repeat(roots, sizes)
+    return {
+        "tree_roots": roots.astype(np.int32),
+        "tree_feature": np.where(leaf, 0, flat["feature_idx"]).astype(np.int32),
+        "tree_threshold": np.where(leaf, np.inf, flat["num_threshold"]),
+        "tree_left": np.where(leaf, own, flat["left"] + offset).astype(np.int32),
+        "tree_right": np.where(leaf, own, flat["right"] + offset).astype(np.int32),
+        "tree_value": flat["value"],
+        # the baseline log-odds and the maximal depth
+        "tree_bias": np.array([model._baseline_prediction[0, 0], flat["depth"].max()]),
+    }
+
+
+def _tree_scores(a: dict[str, np.ndarray], dense: np.ndarray) -> np.ndarray:
+    """Raw (log-odds) score of the flattened trees for each row of dense, all trees at once."""
+    bias, depth = a["tree_bias"]
+    node = np.broadcast_to(a["tree_roots"], (len(dense), len(a["tree_roots"])))
+    rows = np.arange(len(dense))[:, None]
+    for _ in range(int(depth)):
+        go_left = dense[rows, a["tree_feature"][node]] <= a["tree_threshold"][node]
+        node = np.where(go_left, a["tree_left"][node], a["tree_right"][node])
+    return a["tree_value"][node].sum(axis=1) + bias
 
 
 def _idf(counts: sp.spmatrix) -> np.ndarray:
