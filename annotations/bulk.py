@@ -13,14 +13,49 @@ def insert_rows(model: type[Model], fields: Sequence[str], rows: Sequence[tuple]
     """
     if not rows:
         return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    table, columns = _table_and_columns(model, fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The raw psycopg cursor: wrap its errors so callers catch Django's IntegrityError.
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         else:
-            placeholders = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+            cursor.executemany(_insert_sql(table, columns, len(fields)), rows)
+
+
+def insert_rows_returning_ids(
+    model: type[Model], fields: Sequence[str], rows: Sequence[tuple]
+) -> list[int]:
+    """insert_rows() that also returns the new rows' primary keys, in row order."""
+    if connection.vendor != "postgresql":
+        sql = _insert_sql(*_table_and_columns(model, fields), len(fields))
+        ids = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                cursor.execute(sql, row)
+                ids.append(cursor.lastrowid)
+        return ids
+    # COPY cannot return keys, so take them from the table's sequence first.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, len(rows)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    rows_with_ids = [(pk, *row) for pk, row in zip(ids, rows, strict=True)]
+    insert_rows(model, (model._meta.pk.name, *fields), rows_with_ids)
+    return ids
+
+
+def _table_and_columns(model: type[Model], fields: Sequence[str]) -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    return quote(model._meta.db_table), columns
+
+
+def _insert_sql(table: str, columns: str, count: int) -> str:
+    return f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * count)})"

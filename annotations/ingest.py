@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from . import webhooks
-from .bulk import insert_rows
-from .models import Article, Sentence, WebhookEvent
+from .bulk import insert_rows, insert_rows_returning_ids
+from .models import Article, PrecomputeStatus, Sentence, WebhookEvent
 from .seedfile import MAX_FILE_BYTES, SeedArticle, SeedFileError, parse_seed_file
 from .segmenter import SentenceSpan, split_sentences
 from .tasks import enqueue_precompute
@@ -94,7 +94,7 @@ def _ingest_batch(batch: tuple[tuple[str, bytes | SeedFileError], ...]) -> list[
     if new:
         segmented = {position: (seed, split_sentences(seed.body)) for position, seed in new.items()}
         try:
-            outcomes.update(_store(segmented))
+            outcomes.update(store_segmented(segmented))
         except IntegrityError:
             for position, item in segmented.items():
                 outcomes.update(_store_one_or_report(position, item))
@@ -132,7 +132,7 @@ Segmented = tuple[SeedArticle, list[SentenceSpan]]
 def _store_one_or_report(position: int, item: Segmented) -> dict[int, LoadOutcome]:
     seed = item[0]
     try:
-        return _store({position: item})
+        return store_segmented({position: item})
     except IntegrityError:
         stored = Article.objects.filter(url=seed.url).first()
         if stored is None:
@@ -142,33 +142,44 @@ def _store_one_or_report(position: int, item: Segmented) -> dict[int, LoadOutcom
 
 
 @transaction.atomic
-def _store(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
-    now = timezone.now()
-    articles = Article.objects.bulk_create(
-        Article(
-            title=seed.title,
-            url=seed.url,
-            published_on=seed.published_on,
-            body=seed.body,
-            content_hash=seed.content_hash,
-            source_name=Path(seed.source_name).name,
-            precompute_queued_at=now,
-        )
-        for seed, _ in items.values()
+def store_segmented(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
+    """Write new articles and their sentences in one transaction, with bulk writes; enqueue their
+    precompute and the article.loaded webhook on commit. items: position in the run -> article."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    articles = [_article_row(seed, now) for seed, _ in items.values()]
+    article_ids = insert_rows_returning_ids(
+        Article, tuple(articles[0]), [tuple(row.values()) for row in articles]
     )
     sentence_rows = []
     outcomes = {}
-    for (position, (seed, spans)), article in zip(items.items(), articles, strict=True):
+    for (position, (seed, spans)), article_id in zip(items.items(), article_ids, strict=True):
         sentence_rows.extend(
-            (article.pk, index, span.paragraph, span.start, span.end, span.text)
+            (article_id, index, span.paragraph, span.start, span.end, span.text)
             for index, span in enumerate(spans)
         )
-        outcomes[position] = LoadOutcome(seed.source_name, LOADED, "", article.pk, len(spans))
+        outcomes[position] = LoadOutcome(seed.source_name, LOADED, "", article_id, len(spans))
     insert_rows(Sentence, SENTENCE_COLUMNS, sentence_rows)
-    enqueue_precompute([article.pk for article in articles])
+    enqueue_precompute(article_ids)
     loaded = [
-        {"id": a.pk, "url": a.url, "title": a.title, "sentences": o.sentence_count}
-        for a, o in zip(articles, outcomes.values(), strict=True)
+        {"id": article_id, "url": seed.url, "title": seed.title, "sentences": len(spans)}
+        for article_id, (seed, spans) in zip(article_ids, items.values(), strict=True)
     ]
     transaction.on_commit(lambda: webhooks.emit(WebhookEvent.ARTICLE_LOADED, loaded))
     return outcomes
+
+
+def _article_row(seed: SeedArticle, now: object) -> dict[str, object]:
+    """Article field -> value in database form, as insert_rows() takes them."""
+    return {
+        "title": seed.title,
+        "url": seed.url,
+        "published_on": connection.ops.adapt_datefield_value(seed.published_on),
+        "body": seed.body,
+        "content_hash": seed.content_hash,
+        "source_name": Path(seed.source_name).name,
+        "precompute_status": PrecomputeStatus.PENDING.value,
+        "precompute_error": "",
+        "precompute_queued_at": now,
+        "locked": False,
+        "created_at": now,
+    }

@@ -91,3 +91,17 @@ def test_many_files_load_in_batches_and_all_get_precomputed(
     assert "450 loaded" in output.out
     assert Sentence.objects.count() == 900
     assert Article.objects.filter(precompute_status=PrecomputeStatus.DONE).count() == 450
+
+
+def test_an_article_stored_by_a_concurrent_load_is_reported_and_the_rest_still_load(
+    tmp_path, capsys, monkeypatch
+):
+    (tmp_path / "a_first.txt").write_bytes(seed_text(url="https://e.com/raced"))
+    load(tmp_path / "a_first.txt")
+    (tmp_path / "b_new.txt").write_bytes(seed_text(url="https://e.com/new", body="Fresh text."))
+    # Another loader stored the URL between this run's existence check and its write.
+    monkeypatch.setattr(type(Article.objects), "in_bulk", lambda *args, **kwargs: {})
+    output = load(tmp_path, capsys=capsys)
+    assert "1 loaded, 1 already present, 0 failed" in output.out
+    assert Article.objects.get(url="https://e.com/new").sentences.get().text == "Fresh text."
+    assert Article.objects.filter(url="https://e.com/raced").count() == 1
