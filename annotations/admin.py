@@ -23,7 +23,7 @@ from .models import (
 from .precompute import requeue_articles
 from .seedfile import MAX_FILE_BYTES
 from .tasks import train_detector
-from .training import TrainingError, check_training_data
+from .training import TrainingError, check_training_data, up_to_date_detector
 from .webhooks import new_secret
 
 
@@ -162,7 +162,13 @@ class DetectorVersionAdmin(ReadOnlyAdmin):
         except TrainingError as error:
             messages.error(request, str(error))
             return redirect("admin:annotations_detectorversion_changelist")
-        train_detector.delay()
+        if current := up_to_date_detector():
+            messages.info(
+                request,
+                f"{current.name} was trained on every label there is; nothing new to train on.",
+            )
+            return redirect("admin:annotations_detectorversion_changelist")
+        train_detector.delay(only_if_new_labels=True)
         messages.success(
             request,
             "Training queued: the new version appears here when done, then all "

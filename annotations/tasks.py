@@ -31,10 +31,8 @@ def sweep_stale_precompute() -> int:
     retry_backoff=30,
     max_retries=3,
 )
-def train_detector() -> int:
-    detector = training.train_detector()
-    precompute.requeue_articles(list(training.articles_to_rescore()))
-    return detector.pk
+def train_detector(only_if_new_labels: bool = False) -> int:
+    return training.train_and_rescore(only_if_new_labels=only_if_new_labels).pk
 
 
 @shared_task(

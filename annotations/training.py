@@ -1,5 +1,6 @@
 """The learned part of the candidate detector: labelled data in, detector versions out."""
 
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import groupby
@@ -24,7 +25,9 @@ from .models import (
     PrecomputeStatus,
     Sentence,
 )
-from .precompute import active_detector, load_model
+from .precompute import active_detector, load_model, requeue_articles
+
+logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES_PER_CLASS = 5
 
@@ -158,6 +161,20 @@ def train_detector() -> DetectorVersion:
     )
 
 
+def train_and_rescore(*, only_if_new_labels: bool = False) -> DetectorVersion:
+    """Train a new detector version and queue every article to be re-scored with it.
+
+    only_if_new_labels: when the active model was already trained on every label there is,
+    return it and train nothing (an automatic run queued before someone trained by hand).
+    """
+    if only_if_new_labels and (current := up_to_date_detector()):
+        logger.info("training skipped: %s was trained on every label there is", current.name)
+        return current
+    detector = train_detector()
+    requeue_articles(list(articles_to_rescore()))
+    return detector
+
+
 def articles_to_rescore():
     """Articles to score again with a new detector; those running now are left to the sweep."""
     return (
@@ -168,14 +185,22 @@ def articles_to_rescore():
 
 
 def labels_since_last_training() -> int:
-    latest = DetectorVersion.objects.filter(rules_version=RULES_VERSION).first()
-    since = latest.created_at if latest and latest.model_data else None
+    """Labels imported or given (or changed) since the active detector's model was trained."""
+    detector = active_detector()
     imported = LabelledSentence.objects.all()
     reviewed = Annotation.objects.all()
-    if since:
-        imported = imported.filter(imported_at__gt=since)
-        reviewed = reviewed.filter(updated_at__gt=since)
+    if detector.model_data:
+        imported = imported.filter(imported_at__gt=detector.created_at)
+        reviewed = reviewed.filter(updated_at__gt=detector.created_at)
     return imported.count() + reviewed.count()
+
+
+def up_to_date_detector() -> DetectorVersion | None:
+    """The active detector if its model was trained on every label there is now, else None."""
+    detector = active_detector()
+    if detector.model_data and not labels_since_last_training():
+        return detector
+    return None
 
 
 def schedule_retraining_if_due() -> bool:
@@ -185,7 +210,8 @@ def schedule_retraining_if_due() -> bool:
         return False
     from .tasks import train_detector  # tasks import this module
 
-    transaction.on_commit(train_detector.delay)
+    # Skipped when it runs if a training asked for meanwhile has already used these labels.
+    transaction.on_commit(lambda: train_detector.delay(only_if_new_labels=True))
     return True
 
 

@@ -6,9 +6,12 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
 
+from annotations.candidates.model import FORMAT, ClaimModel
+from annotations.candidates.scoring import RULES_VERSION, SentenceInput
 from annotations.ingest import ingest_files
 from annotations.models import Annotation, Candidate, DetectorVersion, LabelledSentence, Sentence
 from annotations.precompute import active_detector
+from annotations.tasks import train_detector
 from annotations.training import training_examples
 from tests.conftest import SEED_ARTICLE
 
@@ -186,3 +189,56 @@ def test_training_from_the_admin_without_enough_labels_says_what_is_missing(supe
     response = client.post(reverse("admin:annotations_detectorversion_train"), follow=True)
     assert "need at least 5 check-worthy" in response.content.decode().lower()
     assert not DetectorVersion.objects.exclude(model_data=None).exists()
+
+
+def model_versions():
+    return DetectorVersion.objects.exclude(model_data=None).count()
+
+
+@override_settings(CANDIDATE_RETRAIN_EVERY=10)
+def test_training_by_hand_after_an_automatic_run_does_not_train_the_same_labels_again(
+    debate, capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_labels", str(debate))
+    trained = active_detector()
+    call_command("train_candidates", "--wait")
+    assert f"{trained.name} was trained on every label there is" in capsys.readouterr().out
+    assert model_versions() == 1
+    call_command("train_candidates", "--wait", "--force")
+    assert model_versions() == 2
+
+
+def test_an_automatic_run_queued_before_a_training_by_hand_trains_nothing(tmp_path, debate):
+    call_command("import_labels", str(debate))
+    call_command("train_candidates", "--wait")
+    by_hand = active_detector()
+    assert train_detector.apply(kwargs={"only_if_new_labels": True}).get() == by_hand.pk
+    assert model_versions() == 1
+    write_tsv(tmp_path / "more.tsv", [("Taxes rose 9 percent in 2020.", 1)])
+    call_command("import_labels", str(tmp_path / "more.tsv"))
+    assert train_detector.apply(kwargs={"only_if_new_labels": True}).get() != by_hand.pk
+    assert model_versions() == 2
+
+
+def test_the_admin_says_when_there_is_nothing_new_to_train_on(superuser, client, debate):
+    call_command("import_labels", str(debate))
+    call_command("train_candidates", "--wait")
+    client.force_login(superuser)
+    response = client.post(reverse("admin:annotations_detectorversion_train"), follow=True)
+    assert "nothing new to train on" in response.content.decode()
+    assert model_versions() == 1
+
+
+def test_a_model_saved_by_an_older_release_does_not_count_as_trained(debate, capsys):
+    call_command("import_labels", str(debate))
+    model = ClaimModel.train(
+        [(SentenceInput("Taxes rose 5% in 2020."), 1), (SentenceInput("Thank you all."), 0)]
+    )
+    model.meta["format"] = FORMAT - 1
+    DetectorVersion.objects.create(
+        name="claimlr-old", rules_version=RULES_VERSION, model_data=model.to_bytes()
+    )
+    call_command("train_candidates", "--wait")
+    assert "trained " in capsys.readouterr().out
+    assert active_detector().name != "claimlr-old" and model_versions() == 2
