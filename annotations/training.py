@@ -185,22 +185,33 @@ def articles_to_rescore():
 
 
 def labels_since_last_training() -> int:
-    """Labels imported or given (or changed) since the active detector's model was trained."""
-    detector = active_detector()
-    imported = LabelledSentence.objects.all()
-    reviewed = Annotation.objects.all()
-    if detector.model_data:
-        imported = imported.filter(imported_at__gt=detector.created_at)
-        reviewed = reviewed.filter(updated_at__gt=detector.created_at)
-    return imported.count() + reviewed.count()
+    """Labels imported or given (or changed) since the newest detector's model was trained.
+
+    Cheap enough for every save: reads one timestamp, never the stored model.
+    """
+    latest = (
+        DetectorVersion.objects.filter(rules_version=RULES_VERSION)
+        .values_list("created_at", Q(model_data__isnull=False))
+        .first()
+    )
+    return _labels_since(latest[0] if latest and latest[1] else None)
 
 
 def up_to_date_detector() -> DetectorVersion | None:
     """The active detector if its model was trained on every label there is now, else None."""
     detector = active_detector()
-    if detector.model_data and not labels_since_last_training():
+    if detector.model_data and not _labels_since(detector.created_at):
         return detector
     return None
+
+
+def _labels_since(moment) -> int:
+    imported = LabelledSentence.objects.all()
+    reviewed = Annotation.objects.all()
+    if moment:
+        imported = imported.filter(imported_at__gt=moment)
+        reviewed = reviewed.filter(updated_at__gt=moment)
+    return imported.count() + reviewed.count()
 
 
 def schedule_retraining_if_due() -> bool:
