@@ -3,6 +3,17 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from tests.services import unavailable
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED_ARTICLE = SEEDS / "000_8b43fa19184383b1.txt"
 
@@ -29,3 +40,20 @@ def staff(db):
 @pytest.fixture
 def superuser(db):
     return User.objects.create_superuser("root", password="pw-root")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+        # are still plain synchronous code.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

@@ -10,39 +10,12 @@ from django.contrib.auth.models import User
 from annotations.ingest import ingest_files
 from annotations.models import Annotation, Article, Sentence
 from tests.conftest import SEED_ARTICLE, seed_text
-from tests.services import unavailable
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 README_SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "review-page.png"
 EVIDENCE_URL = "https://apnews.com/article/russia-ukraine-peskov"
 NOTE = "Check the AP copy for the exact wording"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-        # are still plain synchronous code.
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+from functools import wraps
+
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
@@ -13,6 +15,20 @@ router.register("sentences", views.SentenceViewSet, basename="sentence")
 router.register("candidates", views.CandidateViewSet, basename="candidate")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
 
+
+def images_from_this_server_only(view):
+    """Redoc's menu shows its vendor's logo from cdn.redoc.ly; the browser must not fetch it
+    (the image then hides itself)."""
+
+    @wraps(view)
+    def with_policy(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Content-Security-Policy"] = "img-src 'self' data: blob:"
+        return response
+
+    return with_policy
+
+
 urlpatterns = [
     *router.urls,
     path("me/", views.MeView.as_view(), name="me"),
@@ -23,8 +39,10 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(
         "redoc/",
-        SpectacularRedocView.as_view(
-            url_name="api:schema", template_name="annotations/api_redoc.html"
+        images_from_this_server_only(
+            SpectacularRedocView.as_view(
+                url_name="api:schema", template_name="annotations/api_redoc.html"
+            )
         ),
         name="redoc",
     ),
