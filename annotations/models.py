@@ -290,12 +290,22 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     response_status = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # When the next attempt should have started at the latest; a pending delivery past it was
+    # lost on the way (broker down when queued, retry dropped) and the sweep queues it again.
+    attempt_due_by = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(
+                fields=["attempt_due_by"],
+                condition=Q(status="pending"),
+                name="delivery_pending_due_by",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint}"

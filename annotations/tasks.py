@@ -36,16 +36,21 @@ def train_detector(only_if_new_labels: bool = False) -> int:
 
 
 @shared_task(
-    bind=True,
     acks_late=True,
     autoretry_for=(webhooks.DeliveryFailed,),
     retry_backoff=10,
-    retry_backoff_max=3600,
+    retry_backoff_max=webhooks.RETRY_BACKOFF_MAX_SECONDS,
     retry_jitter=True,
-    max_retries=settings.WEBHOOK_MAX_ATTEMPTS - 1,
+    # deliver() stops at WEBHOOK_MAX_ATTEMPTS, counted on the delivery across requeues.
+    max_retries=None,
 )
-def deliver_webhook(self, delivery_id: int) -> None:
-    webhooks.deliver(delivery_id, last_attempt=self.request.retries >= self.max_retries)
+def deliver_webhook(delivery_id: int) -> None:
+    webhooks.deliver(delivery_id)
+
+
+@shared_task(acks_late=True)
+def sweep_webhook_deliveries() -> int:
+    return webhooks.requeue_lost_deliveries()
 
 
 def enqueue_precompute(article_ids: list[int]) -> None:

@@ -6,7 +6,7 @@ import json
 import secrets
 import socket
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,6 +18,8 @@ from standardwebhooks.webhooks import Webhook
 from .models import Annotation, WebhookDelivery, WebhookEndpoint
 
 TIMEOUT_SECONDS = 10
+# Longest wait between two attempts (exponential backoff with jitter up to this).
+RETRY_BACKOFF_MAX_SECONDS = 3600
 
 
 class DeliveryFailed(Exception):
@@ -70,8 +72,6 @@ def annotation_payload(annotation: Annotation) -> dict:
 
 def emit(event: str, items: list[dict]) -> int:
     """Record a delivery per item for every active endpoint subscribed to event; queue them."""
-    from .tasks import deliver_webhook  # tasks import this module
-
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if event in e.events]
     if not endpoints or not items:
         return 0
@@ -83,15 +83,38 @@ def emit(event: str, items: list[dict]) -> int:
                 message_id=f"msg_{uuid.uuid4().hex}",
                 event=event,
                 payload={"type": event, "timestamp": now.isoformat(), "data": data},
+                attempt_due_by=now,
             )
             for endpoint in endpoints
             for data in items
         )
-        for delivery in deliveries:
-            # Robust: a failure to queue (or, with eager tasks, a failed first attempt) is
-            # logged and must not turn the request that caused the event into an error.
-            transaction.on_commit(lambda pk=delivery.pk: deliver_webhook.delay(pk), robust=True)
+        _queue([delivery.pk for delivery in deliveries])
     return len(deliveries)
+
+
+def requeue_lost_deliveries() -> int:
+    """Queue again the pending deliveries whose next attempt is overdue by more than
+    WEBHOOK_SWEEP_GRACE seconds (the broker was down when they were queued, or a retry was
+    dropped); returns how many."""
+    now = timezone.now()
+    overdue = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING,
+        attempt_due_by__lt=now - timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE),
+    )
+    with transaction.atomic():
+        ids = list(overdue.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        WebhookDelivery.objects.filter(pk__in=ids).update(attempt_due_by=now)
+        _queue(ids)
+    return len(ids)
+
+
+def _queue(delivery_ids: list[int]) -> None:
+    from .tasks import deliver_webhook  # tasks import this module
+
+    for pk in delivery_ids:
+        # Robust: a failure to queue (or, with eager tasks, a failed first attempt) is logged
+        # and must not turn the request that caused the event into an error; the sweep retries.
+        transaction.on_commit(lambda pk=pk: deliver_webhook.delay(pk), robust=True)
 
 
 def signed_request(delivery: WebhookDelivery) -> tuple[bytes, dict[str, str]]:
@@ -108,9 +131,9 @@ def signed_request(delivery: WebhookDelivery) -> tuple[bytes, dict[str, str]]:
     return body.encode(), headers
 
 
-def deliver(delivery_id: int, *, last_attempt: bool) -> None:
-    """Send one delivery. Raises DeliveryFailed to ask for a retry; on the last attempt the
-    delivery is marked failed instead."""
+def deliver(delivery_id: int) -> None:
+    """Send one delivery. Raises DeliveryFailed to ask for a retry; on attempt
+    WEBHOOK_MAX_ATTEMPTS the delivery is marked failed instead."""
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return
@@ -130,9 +153,11 @@ def deliver(delivery_id: int, *, last_attempt: bool) -> None:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
     delivery.last_error = error or ""
-    if error and last_attempt:
+    if error and delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
         delivery.status = WebhookDelivery.Status.FAILED
-    if delivery.status != WebhookDelivery.Status.PENDING:
+    if delivery.status == WebhookDelivery.Status.PENDING:
+        delivery.attempt_due_by = timezone.now() + timedelta(seconds=RETRY_BACKOFF_MAX_SECONDS)
+    else:
         delivery.finished_at = timezone.now()
     delivery.save()
     if delivery.status == WebhookDelivery.Status.PENDING:

@@ -166,12 +166,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotations.tasks.sweep_stale_precompute",
         "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
     },
+    "sweep-webhook-deliveries": {
+        "task": "annotations.tasks.sweep_webhook_deliveries",
+        "schedule": env_int("WEBHOOK_SWEEP_EVERY", 300),
+    },
 }
 
 # Webhooks: attempts per delivery (exponential backoff between them); private/loopback receivers
 # are refused unless allowed (tests and closed networks).
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
+# A pending delivery whose next attempt is this many seconds overdue is queued again.
+WEBHOOK_SWEEP_GRACE = env_int("WEBHOOK_SWEEP_GRACE", 600)
 
 
 # ---------------------------------------------------------------------------------------------

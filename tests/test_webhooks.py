@@ -2,14 +2,18 @@
 
 import json
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 from standardwebhooks.webhooks import Webhook
 
 from annotations.models import Sentence, WebhookDelivery, WebhookEndpoint
-from annotations.webhooks import new_secret, url_problem
+from annotations.tasks import deliver_webhook, sweep_webhook_deliveries
+from annotations.webhooks import DeliveryFailed, deliver, new_secret, url_problem
 from tests.api_support import client_for, load_articles
 from tests.services import celery_worker, require_postgres, require_redis, wait_for
 
@@ -262,3 +266,68 @@ def test_deliveries_are_sent_by_a_worker_never_inside_the_request(
         )
     [(headers, body)] = receiver.requests
     assert Webhook(endpoint.secret).verify(body, headers)["type"] == "annotation.created"
+
+
+def refuse_to_queue(*args, **kwargs):
+    """deliver_webhook.delay as it fails with Redis unreachable when the event happens."""
+    raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+
+def make_overdue(settings):
+    grace = timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE + 1)
+    WebhookDelivery.objects.update(attempt_due_by=timezone.now() - grace)
+
+
+def sweep(callbacks) -> int:
+    with callbacks(execute=True):
+        return sweep_webhook_deliveries.apply().get()
+
+
+def test_a_delivery_that_could_not_be_queued_is_sent_by_the_sweep(
+    receiver, allow_private, reviewer, sentence, settings, django_capture_on_commit_callbacks
+):
+    subscribe(receiver, "annotation.created")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deliver_webhook, "delay", refuse_to_queue)
+        annotation = label(reviewer, sentence, django_capture_on_commit_callbacks)
+    assert receiver.requests == []
+    assert WebhookDelivery.objects.get().status == "pending"
+
+    assert sweep(django_capture_on_commit_callbacks) == 0  # not overdue yet
+    make_overdue(settings)
+    assert sweep(django_capture_on_commit_callbacks) == 1
+    [payload] = receiver.payloads()
+    assert payload["data"]["id"] == annotation["id"]
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    assert sweep(django_capture_on_commit_callbacks) == 0
+
+
+def test_a_delivery_waiting_for_its_retry_is_left_alone_by_the_sweep(
+    receiver, allow_private, reviewer, sentence, django_capture_on_commit_callbacks
+):
+    subscribe(receiver, "annotation.created")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deliver_webhook, "delay", refuse_to_queue)
+        label(reviewer, sentence, django_capture_on_commit_callbacks)
+    receiver.statuses = [503]
+    with pytest.raises(DeliveryFailed):
+        deliver(WebhookDelivery.objects.get().pk)  # the worker's first attempt; retry scheduled
+    assert sweep(django_capture_on_commit_callbacks) == 0
+    assert len(receiver.requests) == 1
+
+
+def test_a_requeued_delivery_still_stops_at_the_last_attempt(
+    receiver, allow_private, reviewer, sentence, settings, django_capture_on_commit_callbacks
+):
+    subscribe(receiver, "annotation.created")
+    receiver.statuses = [500] * 100
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deliver_webhook, "delay", refuse_to_queue)
+        label(reviewer, sentence, django_capture_on_commit_callbacks)
+    WebhookDelivery.objects.update(attempts=settings.WEBHOOK_MAX_ATTEMPTS - 1)
+    make_overdue(settings)
+    assert sweep(django_capture_on_commit_callbacks) == 1
+    assert len(receiver.requests) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("failed", settings.WEBHOOK_MAX_ATTEMPTS)
