@@ -17,13 +17,13 @@ from .models import (
     History,
     LabelledSentence,
     Sentence,
+    TrainingRun,
     WebhookDelivery,
     WebhookEndpoint,
 )
 from .precompute import requeue_articles
 from .seedfile import MAX_FILE_BYTES
-from .tasks import train_detector
-from .training import TrainingError, check_training_data, up_to_date_detector
+from .training import TrainingError, check_training_data, request_training, up_to_date_detector
 from .webhooks import new_secret
 
 
@@ -168,13 +168,28 @@ class DetectorVersionAdmin(ReadOnlyAdmin):
                 f"{current.name} was trained on every label there is; nothing new to train on.",
             )
             return redirect("admin:annotations_detectorversion_changelist")
-        train_detector.delay(only_if_new_labels=True)
+        run = request_training(TrainingRun.Trigger.ADMIN, user=request.user)
         messages.success(
             request,
-            "Training queued: the new version appears here when done, then all "
-            "articles are re-scored with it.",
+            f"Training run #{run.pk} queued (its status is under Training runs): the new version "
+            "appears here when done, then all articles are re-scored with it.",
         )
         return redirect("admin:annotations_detectorversion_changelist")
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "trigger",
+        "requested_by",
+        "created_at",
+        "finished_at",
+        "detector_version",
+        "error",
+    ]
+    list_filter = ["status", "trigger"]
+    list_select_related = ["requested_by", "detector_version"]
 
 
 @admin.register(LabelledSentence)

@@ -89,6 +89,53 @@ class DetectorVersion(models.Model):
         return self.name
 
 
+class TrainingRun(models.Model):
+    """One request to train the candidate detector, and what became of it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        SKIPPED = "skipped", "skipped: nothing new to train on"
+        FAILED = "failed"
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin"
+        COMMAND = "command", "train_candidates"
+        NEW_LABELS = "new_labels", "new labels"
+
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    force = models.BooleanField(default=False, help_text="train even with no new label")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    detector_version = models.ForeignKey(
+        DetectorVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="training_runs",
+        help_text="the version it trained, or the up-to-date one when skipped",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Requests made while a run waits join it: it uses every label there is when it starts.
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="pending"), name="one_pending_training_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"training run #{self.pk} ({self.status})"
+
+
 class Candidate(models.Model):
     # No single-column indexes: the unique (sentence, detector_version) constraint and the
     # (detector_version, -score) index serve those lookups, and every index slows bulk writes.

@@ -24,15 +24,14 @@ def sweep_stale_precompute() -> int:
     return precompute.requeue_articles(precompute.stale_articles())
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(Exception,),
-    dont_autoretry_for=(training.TrainingError,),
-    retry_backoff=30,
-    max_retries=3,
-)
-def train_detector(only_if_new_labels: bool = False) -> int:
-    return training.train_and_rescore(only_if_new_labels=only_if_new_labels).pk
+@shared_task(acks_late=True)
+def train_detector(run_id: int) -> str:
+    return training.run_training(run_id).status
+
+
+@shared_task(acks_late=True)
+def sweep_training_runs() -> tuple[int, int]:
+    return training.stale_training_runs()
 
 
 @shared_task(

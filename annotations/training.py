@@ -3,11 +3,12 @@
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import groupby
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ from .models import (
     ModerationStatus,
     PrecomputeStatus,
     Sentence,
+    TrainingRun,
 )
 from .precompute import active_detector, load_model, requeue_articles
 
@@ -161,18 +163,95 @@ def train_detector() -> DetectorVersion:
     )
 
 
-def train_and_rescore(*, only_if_new_labels: bool = False) -> DetectorVersion:
-    """Train a new detector version and queue every article to be re-scored with it.
+def request_training(
+    trigger: str, *, user=None, force: bool = False, queue: bool = True
+) -> TrainingRun:
+    """A pending training run for the request, queued to a worker on commit (unless queue is
+    False: the caller runs it). While a run waits to start, requests join it: it will use every
+    label there is when it starts."""
+    run = TrainingRun.objects.filter(status=TrainingRun.Status.PENDING).first()
+    if run is None:
+        try:
+            with transaction.atomic():
+                run = TrainingRun.objects.create(trigger=trigger, requested_by=user, force=force)
+        except IntegrityError:  # another request created it meanwhile
+            return request_training(trigger, user=user, force=force, queue=queue)
+        if queue:
+            _queue_run(run.pk)
+    elif trigger != TrainingRun.Trigger.NEW_LABELS:
+        # Asked by someone: the waiting run trains on any new label (or, forced, always).
+        TrainingRun.objects.filter(pk=run.pk).update(
+            trigger=trigger, requested_by=user, force=run.force or force
+        )
+        run.refresh_from_db()
+    return run
 
-    only_if_new_labels: when the active model was already trained on every label there is,
-    return it and train nothing (an automatic run queued before someone trained by hand).
-    """
-    if only_if_new_labels and (current := up_to_date_detector()):
-        logger.info("training skipped: %s was trained on every label there is", current.name)
-        return current
-    detector = train_detector()
-    requeue_articles(list(articles_to_rescore()))
-    return detector
+
+def run_training(run_id: int) -> TrainingRun:
+    """Claim a pending run, train (or skip: nothing new to train on), queue every article for
+    re-scoring with the new version, and record the outcome on the run. A run someone else
+    claimed is returned as it is."""
+    claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingRun.Status.PENDING).update(
+        status=TrainingRun.Status.RUNNING, started_at=timezone.now()
+    )
+    run = TrainingRun.objects.get(pk=run_id)
+    if not claimed:
+        return run
+    try:
+        if skip_for := _nothing_new_to_train_on(run):
+            run.status, run.detector_version = TrainingRun.Status.SKIPPED, skip_for
+        else:
+            run.detector_version = train_detector()
+            run.status = TrainingRun.Status.DONE
+            requeue_articles(list(articles_to_rescore()))
+    except TrainingError as error:
+        run.status, run.error = TrainingRun.Status.FAILED, str(error)
+    except Exception as error:  # recorded on the run for the admin; the worker stays up
+        logger.exception("training run %s failed", run_id)
+        run.status, run.error = TrainingRun.Status.FAILED, f"{type(error).__name__}: {error}"
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "detector_version", "finished_at"])
+    return run
+
+
+def _nothing_new_to_train_on(run: TrainingRun) -> DetectorVersion | None:
+    """The active detector when the run should not train: a run for new labels with fewer than
+    CANDIDATE_RETRAIN_EVERY left untrained (a run before it used them), or a run not forced
+    when the active model already has every label."""
+    if run.force:
+        return None
+    if run.trigger == TrainingRun.Trigger.NEW_LABELS:
+        if labels_since_last_training() < settings.CANDIDATE_RETRAIN_EVERY:
+            return active_detector()
+        return None
+    return up_to_date_detector()
+
+
+def stale_training_runs() -> tuple[int, int]:
+    """Queue again the runs left pending too long (the broker was down) and fail the runs
+    running too long (the worker stopped); returns (queued, failed)."""
+    now = timezone.now()
+    pending = TrainingRun.objects.filter(
+        status=TrainingRun.Status.PENDING,
+        created_at__lt=now - timedelta(seconds=settings.PRECOMPUTE_PENDING_GRACE),
+    ).values_list("pk", flat=True)
+    for run_id in pending:
+        _queue_run(run_id)
+    failed = TrainingRun.objects.filter(
+        status=TrainingRun.Status.RUNNING,
+        started_at__lt=now - timedelta(seconds=settings.TRAINING_TIMEOUT),
+    ).update(
+        status=TrainingRun.Status.FAILED,
+        finished_at=now,
+        error=f"no result after {settings.TRAINING_TIMEOUT} s: the worker stopped. Train again.",
+    )
+    return len(pending), failed
+
+
+def _queue_run(run_id: int) -> None:
+    from .tasks import train_detector  # tasks import this module
+
+    transaction.on_commit(lambda: train_detector.delay(run_id))
 
 
 def articles_to_rescore():
@@ -215,14 +294,11 @@ def _labels_since(moment) -> int:
 
 
 def schedule_retraining_if_due() -> bool:
-    """Queue a training run once CANDIDATE_RETRAIN_EVERY new labels have come in."""
+    """Request a training run once CANDIDATE_RETRAIN_EVERY new labels have come in."""
     every = settings.CANDIDATE_RETRAIN_EVERY
     if not every or labels_since_last_training() < every:
         return False
-    from .tasks import train_detector  # tasks import this module
-
-    # Skipped when it runs if a training asked for meanwhile has already used these labels.
-    transaction.on_commit(lambda: train_detector.delay(only_if_new_labels=True))
+    request_training(TrainingRun.Trigger.NEW_LABELS)
     return True
 
 

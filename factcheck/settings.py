@@ -152,11 +152,14 @@ LOGGING = {
 
 # Candidate precompute and the learned detector.
 PRECOMPUTE_BATCH_SIZE = env_int("PRECOMPUTE_BATCH_SIZE", 200)
-# The sweep re-queues articles pending longer than this (seconds) or running longer than that.
+# The sweep re-queues articles pending longer than this (seconds) or running longer than that;
+# training runs pending as long are queued again too.
 PRECOMPUTE_PENDING_GRACE = env_int("PRECOMPUTE_PENDING_GRACE", 600)
 PRECOMPUTE_RUNNING_TIMEOUT = env_int("PRECOMPUTE_RUNNING_TIMEOUT", 1800)
 # Retrain the detector after this many new labels (reviewers' and imported); 0 turns it off.
 CANDIDATE_RETRAIN_EVERY = env_int("CANDIDATE_RETRAIN_EVERY", 500)
+# A training run with no result after this many seconds is marked failed (its worker stopped).
+TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 3600)
 # "" for the light TF-IDF scorer; "minilm" adds sentence embeddings (requirements-embeddings.txt).
 CANDIDATE_ENCODER = os.environ.get("CANDIDATE_ENCODER", "")
 if CANDIDATE_ENCODER not in ("", "minilm"):
@@ -164,6 +167,10 @@ if CANDIDATE_ENCODER not in ("", "minilm"):
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-precompute": {
         "task": "annotations.tasks.sweep_stale_precompute",
+        "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
+    },
+    "sweep-training-runs": {
+        "task": "annotations.tasks.sweep_training_runs",
         "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
     },
     "sweep-webhook-deliveries": {

@@ -1,18 +1,28 @@
 import json
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from annotations.candidates.model import FORMAT, ClaimModel
 from annotations.candidates.scoring import RULES_VERSION, SentenceInput
 from annotations.ingest import ingest_files
-from annotations.models import Annotation, Candidate, DetectorVersion, LabelledSentence, Sentence
+from annotations.models import (
+    Annotation,
+    Candidate,
+    DetectorVersion,
+    LabelledSentence,
+    Sentence,
+    TrainingRun,
+)
 from annotations.precompute import active_detector
-from annotations.tasks import train_detector
-from annotations.training import training_examples
+from annotations.tasks import sweep_training_runs, train_detector
+from annotations.training import request_training, run_training, training_examples
 from tests.conftest import SEED_ARTICLE
 
 pytestmark = pytest.mark.django_db
@@ -167,14 +177,21 @@ def test_evaluate_refuses_a_bad_file(tmp_path):
         call_command("evaluate_candidates", str(tmp_path / "x.csv"))
 
 
-def test_staff_can_queue_training_from_the_admin(superuser, client, debate):
+def test_staff_can_queue_training_from_the_admin(
+    superuser, client, debate, django_capture_on_commit_callbacks
+):
     call_command("import_labels", str(debate))
     client.force_login(superuser)
     changelist = reverse("admin:annotations_detectorversion_changelist")
     assert "Train a new version" in client.get(changelist).content.decode()
-    response = client.post(reverse("admin:annotations_detectorversion_train"))
-    assert response.status_code == 302
-    assert DetectorVersion.objects.exclude(model_data=None).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:annotations_detectorversion_train"), follow=True)
+    run = TrainingRun.objects.get()
+    assert f"Training run #{run.pk} queued" in response.content.decode()
+    assert (run.status, run.trigger, run.requested_by) == ("done", "admin", superuser)
+    assert run.detector_version == active_detector() and model_versions() == 1
+    runs_page = client.get(reverse("admin:annotations_trainingrun_changelist")).content.decode()
+    assert f"training run #{run.pk} (done)" in runs_page and run.detector_version.name in runs_page
 
 
 def test_reviewers_cannot_queue_training(reviewer, client):
@@ -209,16 +226,76 @@ def test_training_by_hand_after_an_automatic_run_does_not_train_the_same_labels_
     assert model_versions() == 2
 
 
-def test_an_automatic_run_queued_before_a_training_by_hand_trains_nothing(tmp_path, debate):
+def test_training_by_hand_joins_an_automatic_run_still_waiting_and_trains_once(debate, settings):
+    settings.CANDIDATE_RETRAIN_EVERY = 10
+    call_command("import_labels", str(debate))  # its run is queued; no worker has taken it yet
+    [waiting] = TrainingRun.objects.all()
+    assert (waiting.status, waiting.trigger) == ("pending", "new_labels")
+    call_command("train_candidates", "--wait")
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.trigger) == ("done", "command")
+    assert train_detector.apply(args=[waiting.pk]).get() == "done"  # the worker finds it taken
+    assert TrainingRun.objects.count() == 1 and model_versions() == 1
+
+
+def test_a_run_for_new_labels_that_a_run_before_it_used_trains_nothing(tmp_path, debate, settings):
     call_command("import_labels", str(debate))
     call_command("train_candidates", "--wait")
-    by_hand = active_detector()
-    assert train_detector.apply(kwargs={"only_if_new_labels": True}).get() == by_hand.pk
+    settings.CANDIDATE_RETRAIN_EVERY = 2
+    skipped = run_training(request_training(TrainingRun.Trigger.NEW_LABELS).pk)
+    assert (skipped.status, skipped.detector_version) == ("skipped", active_detector())
     assert model_versions() == 1
-    write_tsv(tmp_path / "more.tsv", [("Taxes rose 9 percent in 2020.", 1)])
+    write_tsv(tmp_path / "more.tsv", [("Taxes rose 9 percent in 2020.", 1), ("Hello.", 0)])
     call_command("import_labels", str(tmp_path / "more.tsv"))
-    assert train_detector.apply(kwargs={"only_if_new_labels": True}).get() != by_hand.pk
-    assert model_versions() == 2
+    run = request_training(TrainingRun.Trigger.NEW_LABELS)
+    assert run_training(run.pk).status == "done" and model_versions() == 2
+
+
+def test_requests_while_a_run_waits_join_it(superuser):
+    first = request_training(TrainingRun.Trigger.NEW_LABELS)
+    assert request_training(TrainingRun.Trigger.NEW_LABELS) == first
+    joined = request_training(TrainingRun.Trigger.ADMIN, user=superuser)
+    assert joined == first and (joined.trigger, joined.requested_by) == ("admin", superuser)
+    assert TrainingRun.objects.count() == 1
+
+
+def test_a_failed_training_is_recorded_on_its_run_and_reported(
+    superuser, client, debate, django_capture_on_commit_callbacks
+):
+    call_command("import_labels", str(debate))
+    client.force_login(superuser)
+    with mock.patch.object(ClaimModel, "train", side_effect=MemoryError("out of memory")):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("admin:annotations_detectorversion_train"))
+        with pytest.raises(CommandError, match=r"training run #\d+ failed: MemoryError: out of"):
+            call_command("train_candidates", "--wait")
+    runs = TrainingRun.objects.all()
+    assert [(r.status, r.error) for r in runs] == [("failed", "MemoryError: out of memory")] * 2
+    runs_page = client.get(reverse("admin:annotations_trainingrun_changelist")).content.decode()
+    assert "MemoryError: out of memory" in runs_page
+    assert model_versions() == 0
+
+
+def test_the_sweep_queues_runs_left_waiting_and_fails_runs_whose_worker_stopped(
+    debate, settings, django_capture_on_commit_callbacks
+):
+    call_command("import_labels", str(debate))
+    waiting = request_training(TrainingRun.Trigger.ADMIN)  # on-commit never ran: broker down
+    stuck = TrainingRun.objects.create(
+        trigger=TrainingRun.Trigger.COMMAND,
+        status=TrainingRun.Status.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=settings.TRAINING_TIMEOUT + 1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_training_runs.apply().get() == (0, 1)  # waiting: not long enough yet
+    long_ago = timezone.now() - timedelta(seconds=settings.PRECOMPUTE_PENDING_GRACE + 1)
+    TrainingRun.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_training_runs.apply().get() == (1, 0)
+    waiting.refresh_from_db()
+    stuck.refresh_from_db()
+    assert waiting.status == "done" and model_versions() == 1
+    assert stuck.status == "failed" and "the worker stopped" in stuck.error
 
 
 def test_the_admin_says_when_there_is_nothing_new_to_train_on(superuser, client, debate):

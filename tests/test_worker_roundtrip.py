@@ -1,9 +1,12 @@
 """A real Celery worker process, Redis as broker, PostgreSQL as database: no eager mode."""
 
+from pathlib import Path
+
 import pytest
+from django.core.management import call_command
 
 from annotations.ingest import ingest_files
-from annotations.models import Article, Candidate, PrecomputeStatus
+from annotations.models import Article, Candidate, PrecomputeStatus, TrainingRun
 from tests.conftest import SEED_ARTICLE
 from tests.services import celery_worker, require_postgres, require_redis, wait_for
 
@@ -26,3 +29,25 @@ def test_a_real_worker_computes_candidates_for_a_freshly_loaded_article():
     candidates = Candidate.objects.filter(sentence__article=article)
     assert candidates.count() == 19
     assert candidates.filter(suggested_label="false_flag").count() == 2
+
+
+def test_a_real_worker_runs_a_training_run_and_rescores_the_articles():
+    require_postgres()
+    broker = require_redis()
+    sample = Path(__file__).resolve().parent / "data" / "checkthat_sample"
+    with celery_worker(broker):
+        [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
+        call_command("import_labels", *map(str, sorted(sample.glob("*.tsv"))))
+        call_command("train_candidates")
+        run = TrainingRun.objects.get()
+
+        def rescored():
+            run.refresh_from_db()
+            candidates = Candidate.objects.filter(sentence__article_id=outcome.article_id)
+            return run.detector_version and {c.detector_version for c in candidates} == {
+                run.detector_version
+            }
+
+        wait_for(rescored, timeout=60, message="the worker to train and re-score the article")
+    assert (run.status, run.trigger) == ("done", "command") and run.detector_version.model_data
+    assert run.started_at and run.finished_at

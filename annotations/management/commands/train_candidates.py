@@ -1,14 +1,19 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import DetectorVersion
-from annotations.tasks import train_detector
-from annotations.training import TrainingError, check_training_data, up_to_date_detector
+from annotations.models import TrainingRun
+from annotations.training import (
+    TrainingError,
+    check_training_data,
+    request_training,
+    run_training,
+    up_to_date_detector,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Train a new candidate detector version from every label (imported and reviewers'), "
-        "then re-score all articles with it. Runs as a Celery task; --wait waits for it."
+        "then re-score all articles with it. Runs as a Celery task; --wait runs it here."
     )
 
     def add_arguments(self, parser):
@@ -33,14 +38,21 @@ class Command(BaseCommand):
                 "--force trains again."
             )
             return
+        run = request_training(TrainingRun.Trigger.COMMAND, force=force, queue=not wait)
         if not wait:
-            train_detector.delay(only_if_new_labels=not force)
-            self.stdout.write("training queued; the new version shows in the admin when done")
+            self.stdout.write(
+                f"training run #{run.pk} queued; follow it in the admin (Training runs)"
+            )
             return
-        detector = DetectorVersion.objects.get(pk=train_detector.apply(throw=True).get())
-        training = detector.training
+        run = run_training(run.pk)
+        if run.status == TrainingRun.Status.FAILED:
+            raise CommandError(f"training run #{run.pk} failed: {run.error}")
+        if run.status != TrainingRun.Status.DONE:
+            self.stdout.write(f"training run #{run.pk}: {run.get_status_display()}")
+            return
+        training = run.detector_version.training
         self.stdout.write(
-            f"trained {detector.name} on {training['examples']} sentences "
+            f"trained {run.detector_version.name} on {training['examples']} sentences "
             f"({training['checkworthy']} check-worthy) in {training['seconds']} s; "
             "all articles queued for re-scoring"
         )
