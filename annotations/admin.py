@@ -23,7 +23,7 @@ from .models import (
 )
 from .precompute import requeue_articles
 from .seedfile import MAX_FILE_BYTES
-from .training import TrainingError, check_training_data, request_training, up_to_date_detector
+from .training import TrainingError, request_training
 from .webhooks import new_secret
 
 
@@ -158,22 +158,22 @@ class DetectorVersionAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("annotations.add_detectorversion"):
             raise PermissionDenied
         try:
-            check_training_data()
+            run = request_training(TrainingRun.Trigger.ADMIN, user=request.user)
         except TrainingError as error:
             messages.error(request, str(error))
-            return redirect("admin:annotations_detectorversion_changelist")
-        if current := up_to_date_detector():
-            messages.info(
-                request,
-                f"{current.name} was trained on every label there is; nothing new to train on.",
-            )
-            return redirect("admin:annotations_detectorversion_changelist")
-        run = request_training(TrainingRun.Trigger.ADMIN, user=request.user)
-        messages.success(
-            request,
-            f"Training run #{run.pk} queued (its status is under Training runs): the new version "
-            "appears here when done, then all articles are re-scored with it.",
-        )
+        else:
+            if run.status == TrainingRun.Status.SKIPPED:
+                messages.info(
+                    request,
+                    f"{run.detector_version.name} was trained on every label there is; "
+                    "nothing new to train on.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Training run #{run.pk} queued (its status is under Training runs): the "
+                    "new version appears here when done, then all articles are re-scored.",
+                )
         return redirect("admin:annotations_detectorversion_changelist")
 
 

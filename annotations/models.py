@@ -101,6 +101,7 @@ class TrainingRun(models.Model):
 
     class Trigger(models.TextChoices):
         ADMIN = "admin"
+        API = "api"
         COMMAND = "command", "train_candidates"
         NEW_LABELS = "new_labels", "new labels"
 

@@ -168,7 +168,23 @@ def request_training(
 ) -> TrainingRun:
     """A pending training run for the request, queued to a worker on commit (unless queue is
     False: the caller runs it). While a run waits to start, requests join it: it will use every
-    label there is when it starts."""
+    label there is when it starts.
+
+    Someone's request (not one for new labels) raises TrainingError when there is too little
+    to train on, and is recorded as a skipped run when the active model already has every label
+    and force is not set."""
+    if trigger != TrainingRun.Trigger.NEW_LABELS:
+        check_training_data()
+        if not force and (current := up_to_date_detector()):
+            now = timezone.now()
+            return TrainingRun.objects.create(
+                trigger=trigger,
+                requested_by=user,
+                status=TrainingRun.Status.SKIPPED,
+                detector_version=current,
+                started_at=now,
+                finished_at=now,
+            )
     run = TrainingRun.objects.filter(status=TrainingRun.Status.PENDING).first()
     if run is None:
         try:

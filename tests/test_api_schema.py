@@ -33,6 +33,8 @@ def test_the_schema_lists_every_endpoint_and_both_auth_schemes(schema):
         "/api/candidates/{id}/",
         "/api/annotations/",
         "/api/annotations/{id}/",
+        "/api/training-runs/",
+        "/api/training-runs/{id}/",
         "/api/me/",
         "/api/labels/",
         "/api/auth/token/",

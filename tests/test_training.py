@@ -251,7 +251,8 @@ def test_a_run_for_new_labels_that_a_run_before_it_used_trains_nothing(tmp_path,
     assert run_training(run.pk).status == "done" and model_versions() == 2
 
 
-def test_requests_while_a_run_waits_join_it(superuser):
+def test_requests_while_a_run_waits_join_it(superuser, debate):
+    call_command("import_labels", str(debate))
     first = request_training(TrainingRun.Trigger.NEW_LABELS)
     assert request_training(TrainingRun.Trigger.NEW_LABELS) == first
     joined = request_training(TrainingRun.Trigger.ADMIN, user=superuser)
@@ -305,6 +306,8 @@ def test_the_admin_says_when_there_is_nothing_new_to_train_on(superuser, client,
     response = client.post(reverse("admin:annotations_detectorversion_train"), follow=True)
     assert "nothing new to train on" in response.content.decode()
     assert model_versions() == 1
+    skipped = TrainingRun.objects.get(trigger="admin")
+    assert (skipped.status, skipped.requested_by) == ("skipped", superuser)
 
 
 def test_a_model_saved_by_an_older_release_does_not_count_as_trained(debate, capsys):

@@ -21,3 +21,14 @@ class CanAddArticles(BasePermission):
 
     def has_permission(self, request, view):
         return request.method != "POST" or request.user.has_perm("annotations.add_article")
+
+
+class CanTrainDetector(BasePermission):
+    """Training runs take the same permission as the admin's Train button."""
+
+    restricts_reads = True  # the schema documents 403 for its GETs too
+
+    message = "training runs need the 'Can add detector version' permission; ask an administrator"
+
+    def has_permission(self, request, view):
+        return request.user.has_perm("annotations.add_detectorversion")

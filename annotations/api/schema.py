@@ -24,6 +24,9 @@ class ApiAutoSchema(AutoSchema):
     def is_public(self) -> bool:
         return all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())
 
+    def restricts_reads(self) -> bool:
+        return any(getattr(p, "restricts_reads", False) for p in self.view.get_permissions())
+
     def is_write(self) -> bool:
         return self.method not in ("GET", "HEAD", "OPTIONS")
 
@@ -40,7 +43,7 @@ class ApiAutoSchema(AutoSchema):
             )
         if not self.is_public():
             errors["401"] = OpenApiResponse(ErrorSerializer, "no credentials, or bad ones")
-            if self.is_write():
+            if self.is_write() or self.restricts_reads():
                 errors["403"] = OpenApiResponse(
                     ErrorSerializer,
                     "not allowed: another reviewer's annotation, a locked article, a missing "

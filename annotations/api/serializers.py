@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.ingest import FAILED, LOADED, PRESENT
-from annotations.models import Annotation, Article, Candidate, Label, Sentence
+from annotations.models import Annotation, Article, Candidate, Label, Sentence, TrainingRun
 from annotations.seedfile import SeedFileError, parse_seed_file
 from annotations.services import NOTE_MAX_LENGTH, AnnotationInput
 
@@ -312,3 +312,33 @@ class LabelVocabularySerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+# Training runs
+
+
+class TrainingRunSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.username", default=None)
+    detector_version_name = serializers.CharField(source="detector_version.name", default=None)
+
+    class Meta:
+        model = TrainingRun
+        fields = [
+            "id",
+            "status",
+            "trigger",
+            "force",
+            "requested_by",
+            "detector_version",
+            "detector_version_name",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class TrainingRequestSerializer(serializers.Serializer):
+    force = serializers.BooleanField(
+        default=False, help_text="train even if the active model already has every label"
+    )

@@ -14,6 +14,7 @@ router.register("articles", views.ArticleViewSet, basename="article")
 router.register("sentences", views.SentenceViewSet, basename="sentence")
 router.register("candidates", views.CandidateViewSet, basename="candidate")
 router.register("annotations", views.AnnotationViewSet, basename="annotation")
+router.register("training-runs", views.TrainingRunViewSet, basename="training-run")
 
 
 def images_from_this_server_only(view):

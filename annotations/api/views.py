@@ -18,17 +18,17 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import selectors, services
+from annotations import selectors, services, training
 from annotations.accounts import is_moderator
 from annotations.ingest import FAILED, LOADED, LoadOutcome, ingest_files
-from annotations.models import Annotation, Article, Candidate, Sentence
+from annotations.models import Annotation, Article, Candidate, Sentence, TrainingRun
 from annotations.seedfile import MAX_FILE_BYTES
 
 from .etags import etag_for, version_from_if_match
 from .exceptions import conflict_response
 from .filters import AnnotationFilter, ArticleFilter, CandidateFilter, SentenceFilter
 from .parsers import StrictJSONParser
-from .permissions import CanAddArticles, OwnerOrStaffCanChange
+from .permissions import CanAddArticles, CanTrainDetector, OwnerOrStaffCanChange
 from .serializers import (
     AnnotationCreateSerializer,
     AnnotationSerializer,
@@ -46,6 +46,8 @@ from .serializers import (
     SeedUploadSerializer,
     SentenceSerializer,
     TokenSerializer,
+    TrainingRequestSerializer,
+    TrainingRunSerializer,
 )
 from .throttling import AuthThrottle
 
@@ -300,6 +302,43 @@ class AnnotationViewSet(mixins.ListModelMixin, ApiViewSet):
             expected_version=version_from_if_match(request),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List training runs", description="Newest first."),
+    retrieve=extend_schema(summary="A training run", description="Poll it until it ends."),
+)
+class TrainingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    queryset = TrainingRun.objects.select_related("requested_by", "detector_version").defer(
+        "detector_version__model_data"
+    )
+    serializer_class = TrainingRunSerializer
+    permission_classes = [IsAuthenticated, CanTrainDetector]
+    parser_classes = [StrictJSONParser]
+    ordering = ("-id",)
+
+    @extend_schema(
+        summary="Train the candidate detector",
+        description="Queues a training run on every label there is (imported and reviewers'); "
+        "when done, every article is re-scored with the new version. 202 with the run to poll; "
+        "a request while a run still waits joins it. 200 with a skipped run when the active "
+        "model already has every label (send `force: true` to train anyway). 400 when there "
+        "is too little to train on. Needs the 'Can add detector version' permission.",
+        request=TrainingRequestSerializer,
+        responses={202: TrainingRunSerializer, 200: TrainingRunSerializer},
+    )
+    def create(self, request):
+        wish = TrainingRequestSerializer(data=request.data)
+        wish.is_valid(raise_exception=True)
+        try:
+            run = training.request_training(
+                TrainingRun.Trigger.API, user=request.user, force=wish.validated_data["force"]
+            )
+        except training.TrainingError as error:
+            raise ValidationError(str(error)) from None
+        skipped = run.status == TrainingRun.Status.SKIPPED
+        code = status.HTTP_200_OK if skipped else status.HTTP_202_ACCEPTED
+        return Response(TrainingRunSerializer(run).data, status=code)
 
 
 def not_found(request, path):

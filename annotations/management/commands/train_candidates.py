@@ -1,13 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.models import TrainingRun
-from annotations.training import (
-    TrainingError,
-    check_training_data,
-    request_training,
-    run_training,
-    up_to_date_detector,
-)
+from annotations.training import TrainingError, request_training, run_training
 
 
 class Command(BaseCommand):
@@ -28,17 +22,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, wait, force, **options):
         try:
-            check_training_data()
+            run = request_training(TrainingRun.Trigger.COMMAND, force=force, queue=not wait)
         except TrainingError as error:
             raise CommandError(str(error)) from None
-        if not force and (current := up_to_date_detector()):
+        if run.status == TrainingRun.Status.SKIPPED:
+            current = run.detector_version
             self.stdout.write(
                 f"{current.name} was trained on every label there is "
                 f"({current.training['examples']} sentences); nothing new to train on. "
                 "--force trains again."
             )
             return
-        run = request_training(TrainingRun.Trigger.COMMAND, force=force, queue=not wait)
         if not wait:
             self.stdout.write(
                 f"training run #{run.pk} queued; follow it in the admin (Training runs)"
