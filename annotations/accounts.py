@@ -4,8 +4,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from rest_framework.throttling import BaseThrottle
 
 MODERATORS_GROUP = "Moderators"
+
+
+def client_address(request) -> str:
+    """The client's address as the API throttles see it: REMOTE_ADDR, or the X-Forwarded-For
+    entry the API_TRUSTED_PROXIES proxies vouch for."""
+    return BaseThrottle().get_ident(request)
 
 
 def is_moderator(user) -> bool:

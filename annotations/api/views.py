@@ -1,5 +1,6 @@
 """API views: parse the request, call one selector or service, shape the answer."""
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.urls import resolve, reverse
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +13,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -393,3 +394,15 @@ class ObtainTokenView(ObtainAuthToken):
     authentication_classes = []
     throttle_classes = [AuthThrottle]
     parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except ValidationError:
+            # django-axes refused even to check the password: say so, not "wrong credentials".
+            if getattr(request, "axes_locked_out", False):
+                raise Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(),
+                    detail="too many failed logins for this username from your address",
+                ) from None
+            raise
