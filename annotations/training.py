@@ -3,7 +3,7 @@
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import groupby
 from operator import attrgetter
 
@@ -300,7 +300,7 @@ def up_to_date_detector() -> DetectorVersion | None:
     return None
 
 
-def _labels_since(moment) -> int:
+def _labels_since(moment: datetime | None) -> int:
     imported = LabelledSentence.objects.all()
     reviewed = Annotation.objects.all()
     if moment:
