@@ -145,6 +145,7 @@ class DetectorVersionAdmin(ReadOnlyAdmin):
         return (
             super()
             .get_queryset(request)
+            .defer("model_data")  # megabytes per version, never shown
             .annotate(active=ExpressionWrapper(Q(pk=Subquery(active)), BooleanField()))
         )
 
@@ -190,6 +191,9 @@ class TrainingRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "trigger"]
     list_select_related = ["requested_by", "detector_version"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("detector_version__model_data")
 
 
 @admin.register(LabelledSentence)

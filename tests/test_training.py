@@ -5,7 +5,9 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -322,3 +324,16 @@ def test_a_model_saved_by_an_older_release_does_not_count_as_trained(debate, cap
     call_command("train_candidates", "--wait")
     assert "trained " in capsys.readouterr().out
     assert active_detector().name != "claimlr-old" and model_versions() == 2
+
+
+def test_the_admin_lists_of_versions_and_runs_never_read_the_stored_models(
+    superuser, client, debate
+):
+    call_command("import_labels", str(debate))
+    call_command("train_candidates", "--wait")
+    client.force_login(superuser)
+    for changelist in ("detectorversion", "trainingrun"):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse(f"admin:annotations_{changelist}_changelist"))
+        assert active_detector().name in page.content.decode()
+        assert not [q["sql"] for q in queries.captured_queries if "model_data" in q["sql"]]
