@@ -117,13 +117,31 @@ class SentenceAdmin(ReadOnlyAdmin):
     search_fields = ["text", "article__title"]
 
 
+class DetectorVersionFilter(admin.SimpleListFilter):
+    """By detector version, listing their names only: the stock filter loads every stored model."""
+
+    title = "detector version"
+    parameter_name = "detector_version"
+
+    def lookups(self, request, model_admin):
+        return DetectorVersion.objects.values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(detector_version_id=self.value())
+        return queryset
+
+
 @admin.register(Candidate)
 class CandidateAdmin(ReadOnlyAdmin):
     list_display = ["score", "suggested_label", "sentence", "detector_version"]
-    list_filter = ["suggested_label", "detector_version"]
+    list_filter = ["suggested_label", DetectorVersionFilter]
     list_select_related = ["sentence", "detector_version"]
     search_fields = ["sentence__text"]
     ordering = ["-score"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("detector_version__model_data")
 
 
 @admin.register(DetectorVersion)

@@ -326,14 +326,26 @@ def test_a_model_saved_by_an_older_release_does_not_count_as_trained(debate, cap
     assert active_detector().name != "claimlr-old" and model_versions() == 2
 
 
-def test_the_admin_lists_of_versions_and_runs_never_read_the_stored_models(
-    superuser, client, debate
+def test_the_admin_lists_naming_detector_versions_never_read_the_stored_models(
+    superuser, client, debate, django_capture_on_commit_callbacks
 ):
-    call_command("import_labels", str(debate))
-    call_command("train_candidates", "--wait")
+    with django_capture_on_commit_callbacks(execute=True):
+        list(ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())]))
+        call_command("import_labels", str(debate))
+        call_command("train_candidates", "--wait")
     client.force_login(superuser)
-    for changelist in ("detectorversion", "trainingrun"):
+    detector = active_detector()
+    for changelist, query in (
+        ("detectorversion", {}),
+        ("trainingrun", {}),
+        ("candidate", {}),
+        ("candidate", {"detector_version": detector.pk}),
+    ):
         with CaptureQueriesContext(connection) as queries:
-            page = client.get(reverse(f"admin:annotations_{changelist}_changelist"))
-        assert active_detector().name in page.content.decode()
+            page = client.get(reverse(f"admin:annotations_{changelist}_changelist"), query)
+        assert page.status_code == 200 and detector.name in page.content.decode()
         assert not [q["sql"] for q in queries.captured_queries if "model_data" in q["sql"]]
+    filtered = client.get(
+        reverse("admin:annotations_candidate_changelist"), {"detector_version": detector.pk}
+    )
+    assert "19 candidates" in filtered.content.decode()
