@@ -147,7 +147,7 @@ class CandidateAdmin(ReadOnlyAdmin):
 @admin.register(DetectorVersion)
 class DetectorVersionAdmin(ReadOnlyAdmin):
     list_display = ["name", "created_at", "examples", "is_active"]
-    fields = ["name", "rules_version", "training", "created_at"]
+    fields = ["name", "rules_version", "training", "labels_as_of", "created_at"]
     change_list_template = "admin/annotations/detectorversion/change_list.html"
 
     @admin.display(description="training sentences")

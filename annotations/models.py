@@ -79,6 +79,9 @@ class DetectorVersion(models.Model):
     # The trained model, serialised by annotations.candidates.model.ClaimModel; empty: rules only.
     model_data = models.BinaryField(null=True, blank=True, editable=False)
     training = models.JSONField(default=dict, blank=True, help_text="what it was trained on")
+    labels_as_of = models.DateTimeField(
+        null=True, blank=True, help_text="its model saw the labels given or imported until then"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,7 @@ from operator import attrgetter
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .candidates.labelfile import LabelledRow, read_label_file
@@ -144,6 +145,7 @@ def check_training_data(examples: list[tuple[SentenceInput, int]] | None = None)
 
 def train_detector() -> DetectorVersion:
     """Train a model on every label there is and store it as the new detector version."""
+    labels_as_of = timezone.now()  # labels arriving while it trains are left for the next one
     examples = training_examples()
     check_training_data(examples)
     positives = sum(label for _, label in examples)
@@ -154,6 +156,7 @@ def train_detector() -> DetectorVersion:
         name=f"{RULES_VERSION}+model-{finished:%Y%m%d-%H%M%S-%f}",
         rules_version=RULES_VERSION,
         model_data=model.to_bytes(),
+        labels_as_of=labels_as_of,
         training={
             "examples": len(examples),
             "checkworthy": positives,
@@ -286,7 +289,7 @@ def labels_since_last_training() -> int:
     """
     latest = (
         DetectorVersion.objects.filter(rules_version=RULES_VERSION)
-        .values_list("created_at", Q(model_data__isnull=False))
+        .values_list(Coalesce("labels_as_of", "created_at"), Q(model_data__isnull=False))
         .first()
     )
     return _labels_since(latest[0] if latest and latest[1] else None)
@@ -295,7 +298,7 @@ def labels_since_last_training() -> int:
 def up_to_date_detector() -> DetectorVersion | None:
     """The active detector if its model was trained on every label there is now, else None."""
     detector = active_detector()
-    if detector.model_data and not _labels_since(detector.created_at):
+    if detector.model_data and not _labels_since(detector.labels_as_of or detector.created_at):
         return detector
     return None
 

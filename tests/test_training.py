@@ -349,3 +349,20 @@ def test_the_admin_lists_naming_detector_versions_never_read_the_stored_models(
         reverse("admin:annotations_candidate_changelist"), {"detector_version": detector.pk}
     )
     assert "19 candidates" in filtered.content.decode()
+
+
+def test_labels_given_while_a_model_trains_are_left_for_the_next_training(tmp_path, debate):
+    call_command("import_labels", str(debate))
+    late = write_tsv(tmp_path / "late.tsv", [("Taxes rose 9 percent in 2020.", 1)])
+    train = ClaimModel.train
+
+    def train_while_a_label_arrives(*args, **kwargs):
+        call_command("import_labels", str(late))
+        return train(*args, **kwargs)
+
+    with mock.patch.object(ClaimModel, "train", side_effect=train_while_a_label_arrives):
+        call_command("train_candidates", "--wait")
+    first = active_detector()
+    assert first.training["examples"] == 18
+    call_command("train_candidates", "--wait")
+    assert active_detector() != first and active_detector().training["examples"] == 19
