@@ -6,5 +6,9 @@ class AnnotationsConfig(AppConfig):
     verbose_name = "Fact-check annotations"
 
     def ready(self):
-        # The API's token admin replaces DRF's, registered by admin autodiscovery just before.
-        from .api import admin  # noqa: F401
+        from .corpus.services import articles_stored
+        from .detection.services import queue_stored_articles
+
+        # New articles get their candidates: the corpus announces, detection (built on the
+        # corpus, which must not import it) listens.
+        articles_stored.connect(queue_stored_articles, dispatch_uid="queue-precompute")

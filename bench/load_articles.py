@@ -34,10 +34,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from annotations.ingest import ingest_files
-    from annotations.models import Article
-    from annotations.seedfile import parse_seed_file
-    from annotations.segmenter import split_sentences
+    from annotations.corpus.models import Article
+    from annotations.corpus.seedfile import parse_seed_file
+    from annotations.corpus.segmenter import split_sentences
+    from annotations.corpus.services import ingest_files
     from bench.generate import articles
     from factcheck.celery import app
 
@@ -85,8 +85,8 @@ def database_writes_seconds(seeds: list) -> float:
     """Seconds the load's own writes take without the search index, rolled back afterwards."""
     from django.db import connection, transaction
 
-    from annotations.ingest import BATCH_SIZE, store_segmented
-    from annotations.segmenter import split_sentences
+    from annotations.corpus.segmenter import split_sentences
+    from annotations.corpus.services import BATCH_SIZE, store_segmented
 
     segmented = {
         position: (seed, split_sentences(seed.body)) for position, seed in enumerate(seeds)

@@ -37,9 +37,13 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from annotations import precompute, training
-    from annotations.ingest import ingest_files
-    from annotations.models import Article, Candidate, DetectorVersion, LabelledSentence, Sentence
+    from annotations.corpus.models import Article, Sentence
+    from annotations.corpus.services import ingest_files
+    from annotations.detection import selectors as detection
+    from annotations.detection import services as precompute
+    from annotations.detection.models import Candidate, DetectorVersion
+    from annotations.training import services as training
+    from annotations.training.models import LabelledSentence
     from bench.generate import articles
     from bench.load_articles import create_database_if_missing
     from factcheck.celery import app
@@ -68,7 +72,7 @@ def main() -> None:
         return queries
 
     def run(name: str) -> None:
-        detector = precompute.active_detector()
+        detector = detection.active_detector()
         rates = []
         for _ in range(args.repeat):
             started = time.perf_counter()

@@ -54,9 +54,11 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from annotations.ingest import ingest_files
-    from annotations.models import Annotation, Label, Sentence
-    from annotations.precompute import precompute_articles
+    from annotations.corpus.models import Sentence
+    from annotations.corpus.services import ingest_files
+    from annotations.detection.services import precompute_articles
+    from annotations.labels import Label
+    from annotations.review.models import Annotation
     from bench.generate import article
     from bench.load_articles import create_database_if_missing
 
@@ -178,7 +180,8 @@ def cleanup() -> None:
     """Remove what an earlier run left (users are protected while they have labels)."""
     from django.contrib.auth.models import User
 
-    from annotations.models import Article, History
+    from annotations.corpus.models import Article
+    from annotations.review.models import History
 
     History.objects.filter(actor__username__startswith="bench-review-").delete()
     Article.objects.filter(url=URL).delete()

@@ -13,8 +13,8 @@ import syntok.segmenter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from annotations.seedfile import parse_seed_file  # noqa: E402
-from annotations.segmenter import split_sentences  # noqa: E402
+from annotations.corpus.seedfile import parse_seed_file  # noqa: E402
+from annotations.corpus.segmenter import split_sentences  # noqa: E402
 
 ROUNDS = 50
 

@@ -88,7 +88,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "annotations.accounts.client_address"
+AXES_CLIENT_IP_CALLABLE = "annotations.api.throttling.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 ROOT_URLCONF = "factcheck.urls"
@@ -104,7 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "annotations.views.user_roles",
+                "annotations.web.views.user_roles",
             ],
         },
     },
@@ -176,7 +176,8 @@ PRECOMPUTE_BATCH_SIZE = env_int("PRECOMPUTE_BATCH_SIZE", 200)
 # training runs pending as long are queued again too.
 PRECOMPUTE_PENDING_GRACE = env_int("PRECOMPUTE_PENDING_GRACE", 600)
 PRECOMPUTE_RUNNING_TIMEOUT = env_int("PRECOMPUTE_RUNNING_TIMEOUT", 1800)
-# Retrain the detector after this many new labels (reviewers' and imported); 0 turns it off.
+# The training sweep requests a training run once this many labels were given, changed or
+# imported since the active model was trained; 0 turns it off.
 CANDIDATE_RETRAIN_EVERY = env_int("CANDIDATE_RETRAIN_EVERY", 500)
 # A training run with no result after this many seconds is marked failed (its worker stopped).
 TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 3600)
@@ -186,15 +187,15 @@ if CANDIDATE_ENCODER not in ("", "minilm"):
     raise ImproperlyConfigured(f"CANDIDATE_ENCODER={CANDIDATE_ENCODER!r}: use '' or 'minilm'")
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-precompute": {
-        "task": "annotations.tasks.sweep_stale_precompute",
+        "task": "annotations.detection.tasks.sweep_stale_precompute_task",
         "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
     },
     "sweep-training-runs": {
-        "task": "annotations.tasks.sweep_training_runs",
+        "task": "annotations.training.tasks.sweep_training_runs_task",
         "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
     },
     "sweep-webhook-deliveries": {
-        "task": "annotations.tasks.sweep_webhook_deliveries",
+        "task": "annotations.webhooks.tasks.sweep_webhook_deliveries_task",
         "schedule": env_int("WEBHOOK_SWEEP_EVERY", 300),
     },
 }
@@ -280,7 +281,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "LabelEnum": "annotations.models.Label",
+        "LabelEnum": "annotations.labels.Label",
         "SuggestedLabelEnum": ["sourced", "disputed", "false_flag"],
     },
 }

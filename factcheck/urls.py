@@ -5,5 +5,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("annotations.api.urls")),
-    path("", include("annotations.urls")),
+    path("", include("annotations.web.urls")),
 ]

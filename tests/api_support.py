@@ -4,8 +4,8 @@ from django.test import TestCase
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annotations.ingest import ingest_files
-from annotations.models import Article
+from annotations.corpus.models import Article
+from annotations.corpus.services import ingest_files
 from tests.conftest import SEED_ARTICLE, seed_text
 
 

@@ -1,8 +1,9 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, Group, User
 
+from annotations.roles import MODERATORS_GROUP
 from tests.services import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -14,12 +15,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+# A few CheckThat! transcripts (labelled debate sentences), for training and evaluation tests.
+CHECKTHAT_SAMPLE = ROOT / "tests" / "data" / "checkthat_sample"
 SEED_ARTICLE = SEEDS / "000_8b43fa19184383b1.txt"
 
 
 def seed_text(title="A title", date="20220223", url="https://example.com/a", body="One. Two."):
     return f"{title}\n{date}\n{url}\n{body}\n".encode()
+
+
+# The personas every feature's permission tests use (annotations.roles says what each may do):
+# a reviewer, another reviewer, a moderator (the Moderators group, not staff), staff (the admin
+# site and the model permissions they are given, no moderator role), a superuser, and an
+# outsider (no account: an anonymous visitor).
 
 
 @pytest.fixture
@@ -33,8 +43,20 @@ def other_reviewer(db):
 
 
 @pytest.fixture
+def moderator(db):
+    user = User.objects.create_user("moderator", password="pw-moderator")
+    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))  # made by migration 0010
+    return user
+
+
+@pytest.fixture
 def staff(db):
     return User.objects.create_user("staff", password="pw-staff", is_staff=True)
+
+
+@pytest.fixture
+def outsider():
+    return AnonymousUser()
 
 
 @pytest.fixture

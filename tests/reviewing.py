@@ -3,9 +3,11 @@
 from django.contrib.auth.models import User
 from django.urls import reverse
 
-from annotations.ingest import ingest_files
-from annotations.models import Annotation, Article, Candidate, DetectorVersion, Sentence
-from annotations.services import AnnotationInput, annotation_save
+from annotations.corpus.models import Article, Sentence
+from annotations.corpus.services import ingest_files
+from annotations.detection.models import Candidate, DetectorVersion
+from annotations.review.models import Annotation
+from annotations.review.services import annotation_save
 from tests.conftest import seed_text
 
 
@@ -40,7 +42,7 @@ def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) ->
 
 def label(sentence: Sentence, user, value: str, **fields) -> Annotation:
     annotation, _ = annotation_save(
-        sentence=sentence, reviewer=user, data=AnnotationInput(label=value, **fields)
+        sentence=sentence, reviewer=user, changes={"label": value, **fields}
     )
     return annotation
 

@@ -4,14 +4,12 @@
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotations.services import VersionConflict
+from annotations.review.services import VersionConflict
 
-from .etags import etag_for
-from .serializers import AnnotationSerializer
+from .annotations import conflict_response
 
 
 def exception_handler(exc, context):
@@ -22,7 +20,7 @@ def exception_handler(exc, context):
         return conflict_response(exc.current, str(exc), code)
     if isinstance(exc, DjangoValidationError):  # raised by the services
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, PermissionDenied):  # ArticleLocked: keep the service's message
+    elif isinstance(exc, PermissionDenied):  # from annotations.roles: keep its message
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, exceptions.ParseError):
         exc = exceptions.ValidationError({"request_body": [str(exc.detail)]})
@@ -55,13 +53,3 @@ def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     for key, value in items:
         errors.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return errors
-
-
-def conflict_response(current, message: str, code: int) -> Response:
-    """A version conflict: what is stored now (null once deleted), with its ETag."""
-    exists = current is not None and current.pk is not None
-    return Response(
-        {"detail": message, "current": AnnotationSerializer(current).data if exists else None},
-        status=code,
-        headers={"ETag": etag_for(current)} if exists else {},
-    )

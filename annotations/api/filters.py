@@ -1,27 +1,13 @@
-"""Query parameters of the lists. A value that cannot be used is a 400 naming the parameter and,
-for choices, the allowed values; it is never silently ignored."""
+"""Building blocks of the lists' query parameters. A value that cannot be used is a 400 naming
+the parameter and, for choices, the allowed values; it is never silently ignored."""
 
 from datetime import UTC
 
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef
 from django_filters.fields import IsoDateTimeField, RangeField
 from django_filters.widgets import DateRangeWidget
 from drf_spectacular.utils import extend_schema_field
-
-from annotations import selectors
-from annotations.models import (
-    Annotation,
-    Article,
-    Candidate,
-    Label,
-    ModerationStatus,
-    PrecomputeStatus,
-    Sentence,
-)
-
-SUGGESTED_LABELS = Candidate._meta.get_field("suggested_label").choices
 
 
 def choice_filter(choices, **kwargs) -> filters.ChoiceFilter:
@@ -86,85 +72,3 @@ class DateTimeRangeFilter(filters.IsoDateTimeFromToRangeFilter):
 
 def score_filter(**kwargs) -> filters.NumberFilter:
     return filters.NumberFilter(min_value=0, max_value=1, **kwargs)
-
-
-class ArticleFilter(filters.FilterSet):
-    search = filters.CharFilter(help_text="words in the title or URL")
-    progress = choice_filter(
-        [(name, name) for name in selectors.PROGRESS_FILTERS],
-        help_text="how far I am: no sentence labelled, some, all",
-    )
-    precompute_status = choice_filter(PrecomputeStatus.choices)
-    locked = BooleanFilter()
-
-    class Meta:
-        model = Article
-        fields = []
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
-        articles = selectors.filter_articles(
-            queryset,
-            query=data.get("search") or "",
-            progress=data.get("progress") or "",
-            precompute_status=data.get("precompute_status") or "",
-        )
-        if data.get("locked") is not None:
-            articles = articles.filter(locked=data["locked"])
-        return articles
-
-
-class SentenceFilter(filters.FilterSet):
-    article = IdFilter(field_name="article_id")
-    min_score = score_filter(method="filter_min_score", help_text="candidate score at least")
-    suggested_label = choice_filter(SUGGESTED_LABELS, method="filter_suggested_label")
-    labelled = BooleanFilter(method="filter_labelled", help_text="labelled by me, or not")
-
-    class Meta:
-        model = Sentence
-        fields = []
-
-    def filter_min_score(self, sentences, name, value):
-        return sentences.filter(
-            Exists(Candidate.objects.filter(sentence=OuterRef("pk"), score__gte=value))
-        )
-
-    def filter_suggested_label(self, sentences, name, value):
-        return sentences.filter(
-            Exists(Candidate.objects.filter(sentence=OuterRef("pk"), suggested_label=value))
-        )
-
-    def filter_labelled(self, sentences, name, value):
-        mine = Exists(
-            Annotation.objects.filter(sentence=OuterRef("pk"), reviewer=self.request.user)
-        )
-        return sentences.filter(mine if value else ~mine)
-
-
-class CandidateFilter(filters.FilterSet):
-    article = IdFilter(field_name="sentence__article_id")
-    sentence = IdFilter(field_name="sentence_id")
-    min_score = score_filter(field_name="score", lookup_expr="gte")
-    suggested_label = choice_filter(SUGGESTED_LABELS)
-
-    class Meta:
-        model = Candidate
-        fields = []
-
-
-class AnnotationFilter(filters.FilterSet):
-    article = IdFilter(field_name="sentence__article_id")
-    sentence = IdFilter(field_name="sentence_id")
-    label = choice_filter(Label.choices)
-    reviewer = filters.CharFilter(field_name="reviewer__username", help_text="a username")
-    moderation_status = choice_filter(ModerationStatus.choices)
-    created = filters.DateFromToRangeFilter(
-        field_name="created_at", help_text="created_after / created_before: dates, inclusive"
-    )
-    updated = DateTimeRangeFilter(
-        field_name="updated_at", help_text="updated_after / updated_before: ISO 8601 times"
-    )
-
-    class Meta:
-        model = Annotation
-        fields = []

@@ -1,17 +1,17 @@
+"""DRF permission classes over the checks of annotations.roles."""
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from annotations.roles import can_add_articles, can_change_annotation, can_train_detector
 
-class OwnerOrStaffCanChange(BasePermission):
-    """Anyone who can see an object may read it; only its reviewer or staff change it."""
+
+class OwnerOrModeratorCanChange(BasePermission):
+    """Anyone who can see an annotation may read it; its reviewer or a moderator change it."""
 
     message = "you can only change your own annotations"
 
     def has_object_permission(self, request, view, obj):
-        return (
-            request.method in SAFE_METHODS
-            or obj.reviewer_id == request.user.pk
-            or request.user.is_staff
-        )
+        return request.method in SAFE_METHODS or can_change_annotation(request.user, obj)
 
 
 class CanAddArticles(BasePermission):
@@ -20,7 +20,7 @@ class CanAddArticles(BasePermission):
     message = "loading articles needs the 'Can add article' permission; ask an administrator"
 
     def has_permission(self, request, view):
-        return request.method != "POST" or request.user.has_perm("annotations.add_article")
+        return request.method != "POST" or can_add_articles(request.user)
 
 
 class CanTrainDetector(BasePermission):
@@ -31,4 +31,4 @@ class CanTrainDetector(BasePermission):
     message = "training runs need the 'Can add detector version' permission; ask an administrator"
 
     def has_permission(self, request, view):
-        return request.user.has_perm("annotations.add_detectorversion")
+        return can_train_detector(request.user)

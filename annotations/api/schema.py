@@ -3,9 +3,8 @@
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
-
-from .serializers import ErrorSerializer, ValidationErrorSerializer
 
 RETRY_AFTER = OpenApiParameter(
     "Retry-After",
@@ -15,6 +14,18 @@ RETRY_AFTER = OpenApiParameter(
     response=[429],
     description="seconds to wait before trying again",
 )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="What was wrong, by field (query parameter, body field, `request_body` for "
+        "malformed JSON, `content_type`, `If-Match`); messages name the allowed values.",
+    )
 
 
 class ApiAutoSchema(AutoSchema):

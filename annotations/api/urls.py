@@ -4,17 +4,24 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import token_views, views
+from .account import LabelVocabularyView, MeView
+from .annotations import AnnotationViewSet
+from .articles import ArticleViewSet
+from .base import not_found
+from .candidates import CandidateViewSet
+from .sentences import SentenceViewSet
+from .tokens import ObtainTokenView, api_token
+from .training_runs import TrainingRunViewSet
 
 app_name = "api"
 
 # Later capabilities (export, moderation, agreement) register their viewsets on this router.
 router = SimpleRouter()
-router.register("articles", views.ArticleViewSet, basename="article")
-router.register("sentences", views.SentenceViewSet, basename="sentence")
-router.register("candidates", views.CandidateViewSet, basename="candidate")
-router.register("annotations", views.AnnotationViewSet, basename="annotation")
-router.register("training-runs", views.TrainingRunViewSet, basename="training-run")
+router.register("articles", ArticleViewSet, basename="article")
+router.register("sentences", SentenceViewSet, basename="sentence")
+router.register("candidates", CandidateViewSet, basename="candidate")
+router.register("annotations", AnnotationViewSet, basename="annotation")
+router.register("training-runs", TrainingRunViewSet, basename="training-run")
 
 
 def images_from_this_server_only(view):
@@ -32,10 +39,10 @@ def images_from_this_server_only(view):
 
 urlpatterns = [
     *router.urls,
-    path("me/", views.MeView.as_view(), name="me"),
-    path("labels/", views.LabelVocabularyView.as_view(), name="labels"),
-    path("auth/token/", views.ObtainTokenView.as_view(), name="obtain-token"),
-    path("token/", token_views.api_token, name="token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("labels/", LabelVocabularyView.as_view(), name="labels"),
+    path("auth/token/", ObtainTokenView.as_view(), name="obtain-token"),
+    path("token/", api_token, name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(
@@ -47,5 +54,5 @@ urlpatterns = [
         ),
         name="redoc",
     ),
-    re_path(r"^(?P<path>.*)$", views.not_found),
+    re_path(r"^(?P<path>.*)$", not_found),
 ]

@@ -23,9 +23,8 @@ from sklearn.preprocessing import normalize
 
 from .features import SIGNAL_NAMES, extract_reasons, signals
 from .hashing import char_ngram_counts, word_ngram_counts
-from .scoring import SentenceInput
+from .scoring import MODEL_FORMAT, SentenceInput
 
-FORMAT = 4  # 3: words and characters hashed by hashing.py; 4: trees over _dense()
 _QUESTION = SIGNAL_NAMES.index("question")
 # Shallow trees keep prediction cheap: every sample walks every tree TREE_PARAMS["max_depth"] steps.
 TREE_PARAMS = {"max_iter": 100, "learning_rate": 0.1, "max_depth": 4, "random_state": 0}
@@ -92,8 +91,8 @@ class ClaimModel:
         digest = hashlib.sha1(arrays["coef"].tobytes()).hexdigest()[:10]
         model.meta.update(
             {
-                "format": FORMAT,
-                "version": f"claimlr-{FORMAT}-{digest}",
+                "format": MODEL_FORMAT,
+                "version": f"claimlr-{MODEL_FORMAT}-{digest}",
                 "n_examples": len(y),
                 "n_positive": int(y.sum()),
                 "n_documents": len({item.document for item in items}),
@@ -163,8 +162,10 @@ class ClaimModel:
             with np.load(io.BytesIO(data), allow_pickle=False) as archive:
                 # The format first: the arrays of another format are not worth reading.
                 meta = json.loads(archive["meta"].tobytes())
-                if meta.get("format") != FORMAT:
-                    raise ValueError(f"ClaimModel format {meta.get('format')!r}, expected {FORMAT}")
+                if meta.get("format") != MODEL_FORMAT:
+                    raise ValueError(
+                        f"ClaimModel format {meta.get('format')!r}, expected {MODEL_FORMAT}"
+                    )
                 arrays = {name: archive[name] for name in archive.files if name != "meta"}
         except (OSError, KeyError, json.JSONDecodeError) as exc:
             raise ValueError(f"not a saved ClaimModel: {exc}") from None

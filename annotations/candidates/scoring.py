@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from .model import ClaimModel
 
 RULES_VERSION = "rules-1"
+# The serialised format of ClaimModel (model.py): 3, words and characters hashed by hashing.py;
+# 4, trees over its dense features. Kept here, so that choosing a detector loads no numpy.
+MODEL_FORMAT = 4
 
 # Hand-set weights on the signals. Signs and rough sizes follow a logistic regression on the
 # CheckThat training transcripts, rounded; the cue signals (attribution, dispute, false flag) are

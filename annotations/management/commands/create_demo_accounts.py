@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.accounts import DEMO_ACCOUNTS, create_demo_accounts
+from annotations.roles import DEMO_ACCOUNTS, create_demo_accounts
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.candidates.labelfile import LabelFileError, read_label_file
-from annotations.training import evaluate_rows
+from annotations.training.selectors import evaluate_rows
 
 
 class Command(BaseCommand):

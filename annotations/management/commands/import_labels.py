@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from annotations.candidates.labelfile import LabelFileError
-from annotations.training import import_labelled_file, schedule_retraining_if_due
+from annotations.training.services import import_labelled_file, schedule_retraining_if_due
 
 
 class Command(BaseCommand):

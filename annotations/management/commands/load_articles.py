@@ -3,7 +3,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from annotations.ingest import FAILED, LOADED, ingest_files, read_seed_files, seed_paths
+from annotations.corpus.services import FAILED, LOADED, ingest_files, read_seed_files, seed_paths
 
 
 class Command(BaseCommand):

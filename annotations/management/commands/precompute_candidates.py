@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from annotations.models import Article
-from annotations.precompute import requeue_articles, stale_articles
+from annotations.corpus.models import Article
+from annotations.detection.selectors import articles_needing_precompute
+from annotations.detection.services import requeue_articles
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         if all:
             ids = list(Article.objects.values_list("pk", flat=True))
         elif stale:
-            ids = stale_articles()
+            ids = articles_needing_precompute()
         else:
             found = set(Article.objects.filter(pk__in=article_ids).values_list("pk", flat=True))
             missing = sorted(set(article_ids) - found)

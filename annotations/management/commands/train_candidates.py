@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from annotations.models import TrainingRun
-from annotations.training import TrainingError, request_training, run_training
+from annotations.training.models import TrainingRun
+from annotations.training.services import TrainingError, request_training, run_training
 
 
 class Command(BaseCommand):

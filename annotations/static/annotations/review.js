@@ -244,10 +244,8 @@
     const form = document.getElementById("details-form");
     if (!form.reportValidity()) return;
     const el = document.getElementById(detailsFor.id);
-    const names = ["label", "claimant", "source_name", "evidence_url", "note"];
-    const fields = Object.fromEntries(names.map((name) => [name, form.elements[name].value]));
-    if (form.elements.clear_span.checked) fields.clear_span = "1";
-    Object.assign(fields, detailsFor.span);
+    // Every field of the form, as named there (clear_span only when ticked).
+    const fields = { ...Object.fromEntries(new FormData(form)), ...detailsFor.span };
     detailsFor = null;
     detailsDialog.close();
     act(el, review.dataset.saveUrl, fields);

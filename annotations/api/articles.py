@@ -1,0 +1,228 @@
+"""Articles: list, read with their sentences, load (JSON or seed files)."""
+
+import django_filters as filters
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from annotations.corpus.models import Article
+from annotations.corpus.seedfile import SeedFileError, seed_article
+from annotations.corpus.services import (
+    FAILED,
+    LOADED,
+    PRESENT,
+    LoadOutcome,
+    ingest_articles,
+    ingest_files,
+    uploaded_files,
+)
+from annotations.jobs import JobStatus
+from annotations.review.selectors import PROGRESS_FILTERS, article_list, article_sentences
+from annotations.review.selectors import filter_articles as filter_article_list
+
+from .base import ApiViewSet
+from .filters import BooleanFilter, choice_filter
+from .parsers import StrictJSONParser
+from .permissions import CanAddArticles
+from .schema import ValidationErrorSerializer
+from .sentences import SentenceSerializer
+
+# A seed file's lines, as the fields of a JSON article (line 4 on: the body).
+SEED_LINE_FIELDS = {1: "title", 2: "published_on", 3: "url"}
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    url = serializers.CharField()
+    sentence_count = serializers.IntegerField()
+    candidate_claims = serializers.IntegerField(help_text="sentences scoring 0.5 or more")
+    top_score = serializers.FloatField(allow_null=True)
+    labelled_by_me = serializers.IntegerField()
+    labelled_by_anyone = serializers.IntegerField()
+
+    class Meta:
+        model = Article
+        fields = [
+            "id",
+            "title",
+            "url",
+            "published_on",
+            "source_name",
+            "locked",
+            "precompute_status",
+            "precompute_error",
+            "created_at",
+            "sentence_count",
+            "candidate_claims",
+            "top_score",
+            "labelled_by_me",
+            "labelled_by_anyone",
+        ]
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    """An article with its body and sentences; the view passes the rows as context."""
+
+    sentences = serializers.SerializerMethodField()
+
+    class Meta(ArticleSerializer.Meta):
+        fields = ArticleSerializer.Meta.fields + ["body", "sentences"]
+
+    @extend_schema_field(SentenceSerializer(many=True))
+    def get_sentences(self, article) -> list:
+        return SentenceSerializer(self.context["sentences"], many=True).data
+
+
+class ArticleJSONSerializer(serializers.Serializer):
+    """One article as JSON; checked as a seed file's lines are, stored by the same ingest."""
+
+    title = serializers.CharField()
+    published_on = serializers.DateField()
+    url = serializers.CharField(help_text="The canonical http:// or https:// URL; unique.")
+    body = serializers.CharField(help_text="The text, one paragraph a line.")
+
+    def validate(self, data):
+        try:
+            article = seed_article(self.context["source_name"], **data)
+        except SeedFileError as error:
+            raise serializers.ValidationError(
+                {SEED_LINE_FIELDS.get(error.line, "body"): error.problem}
+            ) from None
+        return {"article": article}
+
+
+class SeedUploadSerializer(serializers.Serializer):
+    file = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        min_length=1,
+        help_text="One or more seed-format files: title, date (YYYYMMDD), URL, then one "
+        "paragraph a line.",
+    )
+
+
+class LoadOutcomeSerializer(serializers.Serializer):
+    source_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=[LOADED, PRESENT, FAILED])
+    message = serializers.CharField(help_text="why it failed, naming the line")
+    article = serializers.IntegerField(source="article_id", allow_null=True)
+    sentence_count = serializers.IntegerField()
+
+
+class IngestResultSerializer(serializers.Serializer):
+    outcomes = LoadOutcomeSerializer(many=True)
+
+
+class IngestFailureSerializer(ValidationErrorSerializer):
+    outcomes = LoadOutcomeSerializer(
+        many=True, required=False, help_text="Per file, when files were read: what loaded too."
+    )
+
+
+class ArticleFilter(filters.FilterSet):
+    search = filters.CharFilter(help_text="words in the title or URL")
+    progress = choice_filter(
+        [(name, name) for name in PROGRESS_FILTERS],
+        help_text="how far I am: no sentence labelled, some, all",
+    )
+    precompute_status = choice_filter(JobStatus.choices)
+    locked = BooleanFilter()
+
+    class Meta:
+        model = Article
+        fields = []
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        articles = filter_article_list(
+            queryset,
+            query=data.get("search") or "",
+            progress=data.get("progress") or "",
+            precompute_status=data.get("precompute_status") or "",
+        )
+        if data.get("locked") is not None:
+            articles = articles.filter(locked=data["locked"])
+        return articles
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List articles", description="Newest loaded first."),
+    retrieve=extend_schema(
+        summary="An article with its sentences",
+        description="Each sentence with its candidate, my annotation and everyone's label "
+        "counts (once I have labelled it).",
+        responses=ArticleDetailSerializer,
+    ),
+)
+class ArticleViewSet(mixins.ListModelMixin, ApiViewSet):
+    queryset = Article.objects.none()  # for the schema; requests get get_queryset()
+    serializer_class = ArticleSerializer
+    filterset_class = ArticleFilter
+    permission_classes = [IsAuthenticated, CanAddArticles]
+    parser_classes = [StrictJSONParser, MultiPartParser]
+    ordering = ("-id",)
+
+    def get_queryset(self):
+        return article_list(self.request.user)
+
+    def retrieve(self, request, pk=None):
+        article = self.get_object()
+        sentences = article_sentences(article, request.user)
+        return Response(ArticleDetailSerializer(article, context={"sentences": sentences}).data)
+
+    @extend_schema(
+        summary="Load articles",
+        description="JSON for one article, or a multipart upload of seed-format files under "
+        "`file`; both run the same ingest as the admin upload and `manage.py load_articles`. "
+        "201 when something was loaded, 200 when everything was already there, 400 when any "
+        "file failed (the others still load; see `outcomes`). Needs the 'Can add article' "
+        "permission.",
+        request={
+            "application/json": ArticleJSONSerializer,
+            "multipart/form-data": SeedUploadSerializer,
+        },
+        responses={
+            201: IngestResultSerializer,
+            200: IngestResultSerializer,
+            400: OpenApiResponse(IngestFailureSerializer, "bad input, or a file that failed"),
+        },
+    )
+    def create(self, request):
+        if request.content_type.startswith("multipart/"):
+            upload = SeedUploadSerializer(data=request.data)
+            upload.is_valid(raise_exception=True)
+            files = uploaded_files(upload.validated_data["file"])
+            outcomes = list(ingest_files(files))
+            fields = [f"file.{position}" for position in range(len(files))]
+        else:
+            source_name = f"api:{request.user.get_username()}"
+            article = ArticleJSONSerializer(data=request.data, context={"source_name": source_name})
+            article.is_valid(raise_exception=True)
+            outcomes = list(ingest_articles([article.validated_data["article"]]))
+            fields = ["url"]  # all else was checked above: only a clash with a stored URL is left
+        return ingest_response(outcomes, fields)
+
+
+def ingest_response(outcomes: list[LoadOutcome], fields: list[str]) -> Response:
+    """One outcome per file; `fields` names each file in the errors."""
+    data = {"outcomes": LoadOutcomeSerializer(outcomes, many=True).data}
+    failed = {
+        field: [outcome.message]
+        for field, outcome in zip(fields, outcomes, strict=True)
+        if outcome.status == FAILED
+    }
+    if failed:
+        detail = f"{len(failed)} of {len(outcomes)} failed to load"
+        return Response({"detail": detail, "errors": failed, **data}, status.HTTP_400_BAD_REQUEST)
+    loaded = [outcome for outcome in outcomes if outcome.status == LOADED]
+    headers = {}
+    if len(outcomes) == 1 and outcomes[0].article_id:
+        headers["Location"] = reverse("api:article-detail", args=[outcomes[0].article_id])
+    code = status.HTTP_201_CREATED if loaded else status.HTTP_200_OK
+    return Response(data, status=code, headers=headers)

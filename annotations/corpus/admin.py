@@ -1,0 +1,113 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from annotations.admin_base import ReadOnlyAdmin
+from annotations.detection.services import requeue_articles
+from annotations.roles import can_add_articles
+
+from .models import Article, Sentence
+from .seedfile import MAX_FILE_BYTES
+from .services import FAILED, ingest_files, uploaded_files
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = [file for file in (data if isinstance(data, list | tuple) else [data]) if file]
+        if not files:
+            return [super().clean(None, initial)]  # raises "This field is required."
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
+
+
+class SeedUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Seed files",
+        help_text=(
+            "One or more .txt files in the seed format: title, date (YYYYMMDD), URL, then one "
+            f"paragraph a line. At most {MAX_FILE_BYTES // (1024 * 1024)} MB each."
+        ),
+    )
+
+
+class SentenceInline(admin.TabularInline):
+    model = Sentence
+    fields = ["index", "paragraph", "start", "end", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "published_on", "precompute_status", "locked", "created_at"]
+    list_filter = ["precompute_status", "locked", "published_on"]
+    search_fields = ["title", "url"]
+    date_hierarchy = "published_on"
+    # The text is what annotations point into: it is shown, never edited.
+    readonly_fields = [
+        "title",
+        "url",
+        "published_on",
+        "body",
+        "content_hash",
+        "source_name",
+        "precompute_status",
+        "precompute_error",
+        "precompute_queued_at",
+        "precompute_started_at",
+        "precompute_finished_at",
+        "created_at",
+    ]
+    fields = readonly_fields[:3] + ["locked"] + readonly_fields[3:]
+    inlines = [SentenceInline]
+    change_list_template = "admin/annotations/article/change_list.html"
+    actions = ["rerun_precompute"]
+
+    @admin.action(description="Re-run candidate precompute", permissions=["change"])
+    def rerun_precompute(self, request, queryset):
+        count = requeue_articles(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"Candidate precompute queued for {count} article(s).")
+
+    def has_add_permission(self, request):
+        return False  # articles come in through the upload, the command or the API
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload_view)
+        return [path("upload/", upload, name="annotations_article_upload")] + super().get_urls()
+
+    def upload_view(self, request):
+        if not can_add_articles(request.user):
+            raise PermissionDenied
+        outcomes = []
+        bound = request.method == "POST"
+        form = SeedUploadForm(request.POST, request.FILES) if bound else SeedUploadForm()
+        if bound and form.is_valid():
+            outcomes = list(ingest_files(uploaded_files(form.cleaned_data["files"])))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload seed files",
+            "form": form,
+            "outcomes": outcomes,
+            "failed": sum(outcome.status == FAILED for outcome in outcomes),
+        }
+        return TemplateResponse(request, "admin/annotations/article/upload.html", context)
+
+
+@admin.register(Sentence)
+class SentenceAdmin(ReadOnlyAdmin):
+    list_display = ["text", "article", "index", "paragraph", "start", "end"]
+    list_select_related = ["article"]
+    search_fields = ["text", "article__title"]

@@ -1,0 +1,67 @@
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+
+from annotations.jobs import JobStatus, Lifecycle
+
+
+class Article(models.Model):
+    # Where its candidate precompute keeps its job state (claimed and swept by detection).
+    precompute = Lifecycle(
+        status="precompute_status",
+        error="precompute_error",
+        queued_at="precompute_queued_at",
+        started_at="precompute_started_at",
+        finished_at="precompute_finished_at",
+    )
+
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=2000, unique=True)
+    published_on = models.DateField()
+    # The exact text sentence offsets point into; never changed after loading.
+    body = models.TextField()
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the body")
+    source_name = models.CharField(max_length=255, blank=True, help_text="file it was loaded from")
+    precompute_status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
+    precompute_error = models.TextField(blank=True)
+    precompute_queued_at = models.DateTimeField(null=True, blank=True)
+    precompute_started_at = models.DateTimeField(null=True, blank=True)
+    precompute_finished_at = models.DateTimeField(null=True, blank=True)
+    locked = models.BooleanField(default=False, help_text="moderators stop edits")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        indexes = [models.Index(fields=["precompute_status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Sentence(models.Model):
+    # No separate index: the unique (article, index) constraint serves lookups by article.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="sentences", db_index=False
+    )
+    index = models.PositiveIntegerField(help_text="0-based order in the article")
+    paragraph = models.PositiveIntegerField(help_text="0-based paragraph in the article")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["article", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "index"], name="sentence_unique_index"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="sentence_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("text")), name="sentence_text_fits_offsets"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]

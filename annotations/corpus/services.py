@@ -1,0 +1,217 @@
+"""Loading articles: parse, segment, store, and announce them (candidate precompute and the
+article.loaded webhook follow once they are committed).
+
+Every entry point calls ingest_articles(): the load_articles command and the admin upload
+through ingest_files() (seed-format files), the API with articles it read from JSON.
+"""
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from django.db import IntegrityError, connection, transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from annotations.bulk import insert_rows, insert_rows_returning_ids
+from annotations.jobs import JobStatus
+from annotations.webhooks.models import WebhookEvent
+from annotations.webhooks.services import emit
+
+from .models import Article, Sentence
+from .seedfile import MAX_FILE_BYTES, SeedArticle, SeedFileError, parse_seed_file
+from .segmenter import SentenceSpan, split_sentences
+
+logger = logging.getLogger(__name__)
+
+LOADED, PRESENT, FAILED = "loaded", "present", "failed"
+BATCH_SIZE = 200
+SENTENCE_COLUMNS = ("article", "index", "paragraph", "start", "end", "text")
+
+# Sent inside the transaction that stores new articles, with their ids (article_ids=[...]); a
+# receiver that queues work does so on commit. Detection listens and queues their candidate
+# precompute (connected in apps.py): the corpus knows nothing of detection, which builds on it.
+articles_stored = Signal()
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    source_name: str
+    status: str  # LOADED, PRESENT or FAILED
+    message: str = ""
+    article_id: int | None = None
+    sentence_count: int = 0
+
+
+def seed_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The seed files named by paths: files as given, folders expanded to their *.txt files."""
+    found = []
+    for path in map(Path, paths):
+        found.extend(sorted(path.glob("*.txt")) if path.is_dir() else [path])
+    return found
+
+
+def read_seed_files(paths: Iterable[Path]) -> Iterator[tuple[str, bytes | SeedFileError]]:
+    """(name, bytes) per path; an unreadable file yields its error rather than stop the run."""
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                # Read one byte past the limit so the parser can report an oversized file.
+                yield str(path), handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            yield str(path), SeedFileError(str(path), None, f"cannot read file: {error.strerror}")
+
+
+def uploaded_files(uploads: Iterable) -> list[tuple[str, bytes]]:
+    """(name, bytes) of uploaded files (admin form, API), as ingest_files() takes them."""
+    # One byte past the limit, so the parser can report an oversized file.
+    return [(upload.name, upload.read(MAX_FILE_BYTES + 1)) for upload in uploads]
+
+
+def ingest_files(
+    files: Iterable[tuple[str, bytes | SeedFileError]], *, batch_size: int = BATCH_SIZE
+) -> Iterator[LoadOutcome]:
+    """Load seed files, yielding one outcome per file in order (see ingest_articles)."""
+    return ingest_articles(map(_parse, files), batch_size=batch_size)
+
+
+def _parse(file: tuple[str, bytes | SeedFileError]) -> SeedArticle | SeedFileError:
+    name, data = file
+    if isinstance(data, SeedFileError):
+        return data
+    try:
+        return parse_seed_file(name, data)
+    except SeedFileError as error:
+        return error
+
+
+def ingest_articles(
+    articles: Iterable[SeedArticle | SeedFileError], *, batch_size: int = BATCH_SIZE
+) -> Iterator[LoadOutcome]:
+    """Store articles, yielding one outcome per article (or per file that failed) in order.
+
+    Articles are segmented before anything is written, so a bad one never leaves a partial
+    article. Valid new articles of a batch are written in one transaction with bulk inserts; if
+    that transaction fails (a concurrent load of the same URL), the batch is retried one article
+    per transaction so one conflict cannot hold back the others.
+    """
+    articles = iter(articles)
+    while batch := tuple(islice(articles, batch_size)):
+        yield from _ingest_batch(batch)
+
+
+def _ingest_batch(batch: tuple[SeedArticle | SeedFileError, ...]) -> list[LoadOutcome]:
+    outcomes: dict[int, LoadOutcome] = {}
+    parsed: dict[int, SeedArticle] = {}
+    for position, item in enumerate(batch):
+        if isinstance(item, SeedFileError):
+            outcomes[position] = LoadOutcome(item.source_name, FAILED, str(item))
+        else:
+            parsed[position] = item
+
+    existing = Article.objects.in_bulk([a.url for a in parsed.values()], field_name="url")
+    new: dict[int, SeedArticle] = {}
+    seen_in_batch: dict[str, SeedArticle] = {}
+    for position, seed in parsed.items():
+        earlier = existing.get(seed.url) or seen_in_batch.get(seed.url)
+        if earlier is None:
+            new[position] = seed
+            seen_in_batch[seed.url] = seed
+        else:
+            outcomes[position] = _compare_with_stored(seed, earlier)
+
+    if new:
+        segmented = {position: (seed, split_sentences(seed.body)) for position, seed in new.items()}
+        try:
+            outcomes.update(store_segmented(segmented))
+        except IntegrityError:
+            for position, item in segmented.items():
+                outcomes.update(_store_one_or_report(position, item))
+    return [outcomes[position] for position in range(len(batch))]
+
+
+def _compare_with_stored(seed: SeedArticle, stored: Article | SeedArticle) -> LoadOutcome:
+    """Loading the same article again is a no-op; the same URL with other content is refused."""
+    article_id = stored.pk if isinstance(stored, Article) else None
+    differences = [
+        field
+        for field, ours, theirs in (
+            ("body text", seed.content_hash, stored.content_hash),
+            ("title", seed.title, stored.title),
+            ("publication date", seed.published_on, stored.published_on),
+        )
+        if ours != theirs
+    ]
+    if not differences:
+        return LoadOutcome(seed.source_name, PRESENT, "already loaded", article_id)
+    where = f"article #{article_id}" if article_id else "another file in this run"
+    return LoadOutcome(
+        seed.source_name,
+        FAILED,
+        f"{seed.source_name}: {seed.url} is already loaded ({where}) with a different "
+        f"{' and '.join(differences)}; stored articles never change because annotations point "
+        "at their text. Give the new version its own URL or delete the old article first.",
+        article_id,
+    )
+
+
+Segmented = tuple[SeedArticle, list[SentenceSpan]]
+
+
+def _store_one_or_report(position: int, item: Segmented) -> dict[int, LoadOutcome]:
+    seed = item[0]
+    try:
+        return store_segmented({position: item})
+    except IntegrityError:
+        stored = Article.objects.filter(url=seed.url).first()
+        if stored is None:
+            logger.exception("storing %s failed", seed.source_name)
+            return {position: LoadOutcome(seed.source_name, FAILED, "database refused the article")}
+        return {position: _compare_with_stored(seed, stored)}
+
+
+@transaction.atomic
+def store_segmented(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
+    """Write new articles and their sentences in one transaction, with bulk writes; announce them
+    (articles_stored; the article.loaded webhook on commit). items: position in the run ->
+    article."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    articles = [_article_row(seed, now) for seed, _ in items.values()]
+    article_ids = insert_rows_returning_ids(
+        Article, tuple(articles[0]), [tuple(row.values()) for row in articles]
+    )
+    sentence_rows = []
+    outcomes = {}
+    for (position, (seed, spans)), article_id in zip(items.items(), article_ids, strict=True):
+        sentence_rows.extend(
+            (article_id, index, span.paragraph, span.start, span.end, span.text)
+            for index, span in enumerate(spans)
+        )
+        outcomes[position] = LoadOutcome(seed.source_name, LOADED, "", article_id, len(spans))
+    insert_rows(Sentence, SENTENCE_COLUMNS, sentence_rows)
+    loaded = [
+        {"id": article_id, "url": seed.url, "title": seed.title, "sentences": len(spans)}
+        for article_id, (seed, spans) in zip(article_ids, items.values(), strict=True)
+    ]
+    articles_stored.send(Article, article_ids=article_ids)
+    transaction.on_commit(lambda: emit(WebhookEvent.ARTICLE_LOADED, loaded))
+    return outcomes
+
+
+def _article_row(seed: SeedArticle, now: object) -> dict[str, object]:
+    """Article field -> value in database form, as insert_rows() takes them."""
+    return {
+        "title": seed.title,
+        "url": seed.url,
+        "published_on": connection.ops.adapt_datefield_value(seed.published_on),
+        "body": seed.body,
+        "content_hash": seed.content_hash,
+        "source_name": Path(seed.source_name).name,
+        "precompute_status": JobStatus.PENDING.value,
+        "precompute_error": "",
+        "precompute_queued_at": now,
+        "locked": False,
+        "created_at": now,
+    }

@@ -1,0 +1,73 @@
+"""Reads about detector versions and which articles need their candidates (re)computed."""
+
+from functools import lru_cache
+
+from django.conf import settings
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+
+from annotations.candidates.scoring import MODEL_FORMAT, RULES_VERSION
+from annotations.corpus.models import Article
+from annotations.jobs import JobStatus
+
+from .models import Candidate, DetectorModel, DetectorVersion
+
+
+def usable_detectors() -> QuerySet[DetectorVersion]:
+    """Versions on the current rules whose model, if any, this release can load; newest first.
+    `trained`: whether it has a model."""
+    return (
+        DetectorVersion.objects.filter(rules_version=RULES_VERSION)
+        .filter(Q(model__isnull=True) | Q(model__format=MODEL_FORMAT))
+        .annotate(trained=ExpressionWrapper(Q(model__isnull=False), BooleanField()))
+    )
+
+
+def active_detector() -> DetectorVersion:
+    """The detector that scores sentences now: the newest usable version, or the rules alone
+    until a model is trained (again, after an upgrade changed the rules or the model format)."""
+    detector = usable_detectors().first()
+    if detector is None:
+        detector, _ = DetectorVersion.objects.get_or_create(
+            name=RULES_VERSION, defaults={"rules_version": RULES_VERSION}
+        )
+        detector.trained = False
+    return detector
+
+
+def articles_needing_precompute() -> list[int]:
+    """Articles whose precompute should run (again): left pending or running too long (the
+    broker was down at ingest, a worker died), failed, or scored by an older detector version."""
+    lifecycle = Article.precompute
+    outdated = Q(precompute_status=JobStatus.DONE) & Exists(
+        Candidate.objects.filter(sentence__article=OuterRef("pk")).exclude(
+            detector_version=active_detector()
+        )
+    )
+    return list(
+        Article.objects.filter(
+            lifecycle.waiting_too_long(settings.PRECOMPUTE_PENDING_GRACE)
+            | lifecycle.running_too_long(settings.PRECOMPUTE_RUNNING_TIMEOUT)
+            | Q(precompute_status=JobStatus.FAILED)
+            | outdated
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def load_model(detector: DetectorVersion):
+    """The ClaimModel of a detector as active_detector() returns it; None for the rules alone."""
+    if not detector.trained:
+        return None
+    data = DetectorModel.objects.filter(detector=detector).values_list("data", flat=True).get()
+    return _cached_model(detector.pk, bytes(data))
+
+
+@lru_cache(maxsize=2)
+def _cached_model(detector_id: int, data: bytes):
+    # Imported here, where scoring runs: numpy, scipy and scikit-learn cost a web process or a
+    # command that never scores about 110 MB and 1.7 s of start-up.
+    from annotations.candidates.model import ClaimModel
+
+    # Keyed by id too, so a worker deserialises each version once, not once per batch.
+    return ClaimModel.from_bytes(data)

@@ -1,0 +1,130 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from annotations.corpus.models import Sentence
+from annotations.labels import Label
+
+
+class ModerationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class Annotation(models.Model):
+    """One reviewer's label for one sentence."""
+
+    # What a reviewer fills in, and what History, webhook payloads and the API show of it: the
+    # one list of an annotation's fields, which everything else derives from.
+    INPUT_FIELDS = (
+        "label",
+        "span_start",
+        "span_end",
+        "claimant",
+        "source_name",
+        "evidence_url",
+        "note",
+    )
+    RECORDED_FIELDS = (*INPUT_FIELDS, "moderation_status", "version")
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="annotations")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+    )
+    label = models.CharField(max_length=16, choices=Label.choices)
+    # Optional claim span, as offsets inside the sentence text.
+    span_start = models.PositiveIntegerField(null=True, blank=True)
+    span_end = models.PositiveIntegerField(null=True, blank=True)
+    claimant = models.CharField(max_length=255, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    evidence_url = models.URLField(max_length=2000, blank=True)
+    note = models.TextField(max_length=5000, blank=True)
+    moderation_status = models.CharField(
+        max_length=16, choices=ModerationStatus.choices, default=ModerationStatus.PENDING
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moderated_annotations",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderation_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic concurrency")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sentence_id", "reviewer_id"]  # the columns, not joins through relations
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sentence", "reviewer"], name="annotation_one_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=(Q(span_start__isnull=True) & Q(span_end__isnull=True))
+                | Q(span_end__gt=F("span_start")),
+                name="annotation_span_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} → {self.label}: {self.sentence}"
+
+    @classmethod
+    def max_lengths(cls) -> dict[str, int]:
+        """The free-text input fields' length limits, as the model defines them."""
+        fields = (cls._meta.get_field(name) for name in cls.INPUT_FIELDS)
+        return {f.name: f.max_length for f in fields if f.max_length and not f.choices}
+
+
+class Adjudication(models.Model):
+    """A moderator's final label for a sentence; it overrides the reviewers' majority."""
+
+    sentence = models.OneToOneField(Sentence, on_delete=models.CASCADE, related_name="adjudication")
+    label = models.CharField(max_length=16, choices=Label.choices)
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.sentence}"
+
+
+class History(models.Model):
+    """Every change to an annotation or adjudication and every moderation decision."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        DELETED = "deleted"
+        APPROVED = "approved"
+        REJECTED = "rejected"
+        ADJUDICATED = "adjudicated"
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="history")
+    # What changed: an annotation (kept after it is deleted, hence no foreign key) or adjudication.
+    subject = models.CharField(
+        max_length=16, choices=[("annotation", "annotation"), ("adjudication", "adjudication")]
+    )
+    subject_id = models.BigIntegerField()
+    action = models.CharField(max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="history"
+    )
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "history"
+        indexes = [models.Index(fields=["subject", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.action} {self.subject} #{self.subject_id}"

@@ -1,0 +1,179 @@
+"""Writes to annotations. The UI, the API, admin actions and commands all call these."""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from annotations.corpus.models import Sentence
+from annotations.labels import Label
+from annotations.roles import check_can_change_annotation, check_can_edit_article
+from annotations.webhooks.models import WebhookEvent
+from annotations.webhooks.services import emit
+
+from .models import Annotation, History, ModerationStatus
+
+EVIDENCE_URL = URLValidator(schemes=["http", "https"])
+
+
+class VersionConflict(Exception):
+    """The annotation changed since the caller read it; `current` is what is stored now."""
+
+    def __init__(self, current: Annotation):
+        self.current = current
+        super().__init__(
+            f"annotation was changed by someone else (now version {current.version}); "
+            "reload it and apply your change again"
+        )
+
+
+def annotation_save(
+    *,
+    sentence: Sentence,
+    reviewer,
+    changes: Mapping[str, object],
+    actor=None,
+    replace: bool = False,
+    expected_version: int | None = None,
+) -> tuple[Annotation, bool]:
+    """Create or change `reviewer`'s annotation of `sentence`; returns (annotation, created).
+
+    `changes` holds input fields (Annotation.INPUT_FIELDS); the others keep their stored values
+    (read under the row lock), or take their defaults with `replace`. The actor (the reviewer
+    unless given) must be the reviewer or a moderator. With `expected_version`, an annotation
+    changed since that version raises VersionConflict instead of being overwritten;
+    `expected_version=0` expects no annotation yet. A changed label goes back to moderation.
+    """
+    unknown = set(changes) - set(Annotation.INPUT_FIELDS)
+    if unknown:
+        raise TypeError(f"not annotation input fields: {', '.join(sorted(unknown))}")
+    actor = actor or reviewer
+    check_can_edit_article(actor, sentence.article)
+    try:
+        with transaction.atomic():
+            return _save(sentence, reviewer, changes, actor, replace, expected_version)
+    except IntegrityError:
+        # Two first saves raced on (sentence, reviewer): the loser updates the winner's row.
+        with transaction.atomic():
+            return _save(sentence, reviewer, changes, actor, replace, expected_version)
+
+
+def _save(sentence, reviewer, changes, actor, replace, expected_version):
+    annotation = (
+        Annotation.objects.select_for_update().filter(sentence=sentence, reviewer=reviewer).first()
+    )
+    created = annotation is None
+    if created:
+        annotation = Annotation(version=0)
+    # Both are in hand; the webhook payload reads them (two queries per save otherwise).
+    annotation.sentence, annotation.reviewer = sentence, reviewer
+    check_can_change_annotation(actor, annotation)
+    if expected_version is not None and expected_version != annotation.version:
+        raise VersionConflict(annotation)  # version 0 stands for "no annotation yet"
+    before = None if created else _snapshot(annotation)
+    values = {name: _default(name) for name in Annotation.INPUT_FIELDS} if replace else {}
+    for name, value in {**values, **changes}.items():
+        setattr(annotation, name, value)
+    check_annotation(annotation)
+    if created:
+        annotation.version = 1
+        annotation.save()
+        after = _snapshot(annotation)
+        _record(
+            annotation, actor, History.Action.CREATED, WebhookEvent.ANNOTATION_CREATED, None, after
+        )
+        return annotation, True
+    if annotation.label != before["label"]:
+        annotation.moderation_status = ModerationStatus.PENDING
+    if _snapshot(annotation) == before:
+        return annotation, False  # nothing changed: no new version, no history, no event
+    annotation.version += 1
+    annotation.save()
+    after = _snapshot(annotation)
+    _record(
+        annotation, actor, History.Action.UPDATED, WebhookEvent.ANNOTATION_UPDATED, before, after
+    )
+    return annotation, False
+
+
+def annotation_clear(*, annotation: Annotation, actor, expected_version: int | None = None):
+    """Remove an annotation (its reviewer's or, for a moderator, anyone's)."""
+    check_can_edit_article(actor, annotation.sentence.article)
+    with transaction.atomic():
+        current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
+        if current is None:
+            return
+        check_can_change_annotation(actor, current)
+        if expected_version is not None and expected_version != current.version:
+            raise VersionConflict(current)
+        before = _snapshot(current)
+        _record(
+            current, actor, History.Action.DELETED, WebhookEvent.ANNOTATION_DELETED, before, None
+        )
+        current.delete()
+
+
+def check_annotation(annotation: Annotation) -> None:
+    """Raise ValidationError naming each bad field and what is allowed."""
+    errors: dict[str, str] = {}
+    text = annotation.sentence.text
+    if annotation.label not in Label.values:
+        errors["label"] = (
+            f"{annotation.label!r} is not a label; use one of: {', '.join(Label.values)}"
+            if annotation.label
+            else f"choose a label: one of {', '.join(Label.values)}"
+        )
+    start, end = annotation.span_start, annotation.span_end
+    if (start is None) != (end is None):
+        errors["span_start"] = "give both span_start and span_end, or neither"
+    elif start is not None and not 0 <= start < end <= len(text):
+        errors["span_end"] = (
+            f"the span must lie inside the sentence: 0 <= span_start < span_end <= {len(text)}"
+        )
+    if annotation.evidence_url:
+        try:
+            EVIDENCE_URL(annotation.evidence_url)
+        except ValidationError:
+            errors["evidence_url"] = "enter an http:// or https:// URL"
+    for name, limit in Annotation.max_lengths().items():
+        length = len(getattr(annotation, name))
+        if length > limit and name not in errors:
+            errors[name] = f"at most {limit} characters (this one has {length})"
+    if errors:
+        raise ValidationError(errors)
+
+
+def annotation_payload(annotation: Annotation) -> dict:
+    """The annotation as webhooks send it."""
+    return {
+        "id": annotation.pk,
+        "sentence": annotation.sentence_id,
+        "article": annotation.sentence.article_id,
+        "reviewer": annotation.reviewer.get_username(),
+        **_snapshot(annotation),
+    }
+
+
+def _default(name: str):
+    return Annotation._meta.get_field(name).get_default()
+
+
+def _snapshot(annotation: Annotation) -> dict:
+    return model_to_dict(annotation, fields=Annotation.RECORDED_FIELDS)
+
+
+def _record(annotation: Annotation, actor, action: str, event: str, before, after) -> None:
+    """History of the change, and its webhook once the change commits."""
+    History.objects.create(
+        sentence_id=annotation.sentence_id,
+        subject="annotation",
+        subject_id=annotation.pk,
+        action=action,
+        actor=actor,
+        before=before,
+        after=after,
+    )
+    payload = annotation_payload(annotation)  # taken now: the row may be deleted
+    transaction.on_commit(lambda: emit(event, [payload]))

@@ -1,0 +1,119 @@
+"""Reads for training: the examples, how many labels a model has not seen, evaluation."""
+
+from collections import defaultdict
+from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
+
+from annotations.candidates.labelfile import LabelledRow
+from annotations.candidates.metrics import label_report, ranking_report
+from annotations.candidates.scoring import SentenceInput, score_sentences
+from annotations.corpus.models import Sentence
+from annotations.detection.models import DetectorVersion
+from annotations.detection.selectors import active_detector, load_model
+from annotations.labels import Label
+from annotations.review.models import Annotation
+from annotations.review.selectors import gold_labels
+
+from .models import LabelledSentence
+
+
+def training_examples() -> list[tuple[SentenceInput, int]]:
+    """Imported labelled sentences plus the sentences reviewers have labelled.
+
+    A reviewed sentence counts as check-worthy when its gold label (review.selectors.gold_labels)
+    is a claim label, anything but not_claim.
+    """
+    examples = []
+    imported = LabelledSentence.objects.order_by("document", "line")
+    for _, rows in groupby(imported.iterator(chunk_size=5000), key=attrgetter("document")):
+        rows = list(rows)
+        examples.extend(
+            (
+                _in_context(rows, position, row.document, speaker=row.speaker or None),
+                row.checkworthy,
+            )
+            for position, row in enumerate(rows)
+        )
+    reviewed = {pk: gold.label != Label.NOT_CLAIM for pk, gold in gold_labels().items()}
+    if reviewed:
+        article_ids = Sentence.objects.filter(pk__in=reviewed).values("article_id")
+        by_article = defaultdict(list)
+        for sentence in Sentence.objects.filter(article_id__in=article_ids).order_by(
+            "article_id", "index"
+        ):
+            by_article[sentence.article_id].append(sentence)
+        for article_id, sentences in by_article.items():
+            examples.extend(
+                (_in_context(sentences, position, f"article-{article_id}"), reviewed[sentence.pk])
+                for position, sentence in enumerate(sentences)
+                if sentence.pk in reviewed
+            )
+    return [(item, int(checkworthy)) for item, checkworthy in examples]
+
+
+def _in_context(rows: list, position: int, document: str, speaker: str | None = None):
+    """rows[position] (anything with .text) as the scorer sees it: with its neighbours."""
+    return SentenceInput(
+        text=rows[position].text,
+        speaker=speaker,
+        previous=rows[position - 1].text if position else None,
+        next=rows[position + 1].text if position + 1 < len(rows) else None,
+        document=document,
+    )
+
+
+def labels_since_last_training() -> int:
+    """Labels imported, given or changed since the active detector's model was trained (all of
+    them while it has none). Cheap enough for every sweep: it never reads the stored model."""
+    detector = active_detector()
+    if not detector.trained:
+        return _labels_since(None)
+    return _labels_since(detector.labels_as_of or detector.created_at)
+
+
+def up_to_date_detector() -> DetectorVersion | None:
+    """The active detector if its model was trained on every label there is now, else None."""
+    detector = active_detector()
+    if detector.trained and not _labels_since(detector.labels_as_of or detector.created_at):
+        return detector
+    return None
+
+
+def _labels_since(moment: datetime | None) -> int:
+    imported = LabelledSentence.objects.all()
+    reviewed = Annotation.objects.all()
+    if moment:
+        imported = imported.filter(imported_at__gt=moment)
+        reviewed = reviewed.filter(updated_at__gt=moment)
+    return imported.count() + reviewed.count()
+
+
+def evaluate_rows(rows: list[LabelledRow]) -> dict:
+    """Score labelled sentences with the active detector, without storing anything."""
+    detector = active_detector()
+    model = load_model(detector)
+    by_document = defaultdict(list)
+    for row in rows:
+        by_document[row.document].append(row)
+    ranking, labels = {}, []
+    for document, doc_rows in by_document.items():
+        doc_rows.sort(key=attrgetter("line"))
+        inputs = [
+            _in_context(doc_rows, position, document, speaker=row.speaker)
+            for position, row in enumerate(doc_rows)
+        ]
+        results = score_sentences(inputs, model)
+        ranking[document] = [
+            (r.score, row.checkworthy) for r, row in zip(results, doc_rows, strict=True)
+        ]
+        labels.extend(
+            (r.suggested_label, None if row.label == Label.NOT_CLAIM else row.label)
+            for r, row in zip(results, doc_rows, strict=True)
+            if row.label
+        )
+    return {
+        "detector": detector.name,
+        "ranking": ranking_report(ranking),
+        "labels": label_report(labels) if labels else None,
+    }

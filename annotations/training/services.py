@@ -1,0 +1,212 @@
+"""The learned part of the candidate detector: labelled data in, detector versions out.
+
+Training runs are jobs (annotations.jobs): requested by someone or by the beat sweep once
+enough new labels came in, claimed by one worker, recorded with their outcome.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotations.candidates.labelfile import read_label_file
+from annotations.candidates.scoring import RULES_VERSION, SentenceInput
+from annotations.detection.models import DetectorModel, DetectorVersion
+from annotations.detection.selectors import active_detector
+from annotations.detection.services import rescore_all_articles
+
+from .models import LabelledSentence, TrainingRun
+from .selectors import labels_since_last_training, training_examples, up_to_date_detector
+from .tasks import run_training_task
+
+logger = logging.getLogger(__name__)
+
+MIN_EXAMPLES_PER_CLASS = 5
+
+
+class TrainingError(Exception):
+    """Not enough labelled data to train from."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    created: int
+    updated: int
+
+
+def import_labelled_file(path) -> ImportResult:
+    """Store a labelled file's sentences (upsert by document and line); raises LabelFileError."""
+    rows = read_label_file(path)
+    keys = {(row.document, row.line) for row in rows}
+    existing = set(
+        LabelledSentence.objects.filter(document__in={doc for doc, _ in keys}).values_list(
+            "document", "line"
+        )
+    )
+    LabelledSentence.objects.bulk_create(
+        [
+            LabelledSentence(
+                document=row.document,
+                line=row.line,
+                speaker=row.speaker or "",
+                text=row.text,
+                checkworthy=bool(row.checkworthy),
+                label=row.label or "",
+                source_file=str(path)[-255:],
+            )
+            for row in rows
+        ],
+        update_conflicts=True,
+        unique_fields=["document", "line"],
+        update_fields=["speaker", "text", "checkworthy", "label", "source_file"],
+        batch_size=2000,
+    )
+    updated = len(keys & existing)
+    return ImportResult(rows=len(rows), created=len(keys) - updated, updated=updated)
+
+
+def check_training_data(examples: list[tuple[SentenceInput, int]] | None = None) -> None:
+    """Raise TrainingError, saying what is missing, when there is too little to train on."""
+    labels = [label for _, label in (training_examples() if examples is None else examples)]
+    positives, negatives = sum(labels), len(labels) - sum(labels)
+    if min(positives, negatives) < MIN_EXAMPLES_PER_CLASS:
+        raise TrainingError(
+            f"need at least {MIN_EXAMPLES_PER_CLASS} check-worthy and {MIN_EXAMPLES_PER_CLASS} "
+            f"other labelled sentences; have {positives} and {negatives}. Import labelled data "
+            "with `manage.py import_labels FILE` or label more sentences."
+        )
+
+
+def train_detector() -> DetectorVersion:
+    """Train a model on every label there is and store it as the new detector version."""
+    # Imported here, where training runs: scikit-learn is for workers, not web processes.
+    from annotations.candidates.model import ClaimModel
+
+    labels_as_of = timezone.now()  # labels arriving while it trains are left for the next one
+    examples = training_examples()
+    check_training_data(examples)
+    positives = sum(label for _, label in examples)
+    started = timezone.now()
+    model = ClaimModel.train(examples, encoder=settings.CANDIDATE_ENCODER or None)
+    finished = timezone.now()
+    with transaction.atomic():
+        detector = DetectorVersion.objects.create(
+            name=f"{RULES_VERSION}+model-{finished:%Y%m%d-%H%M%S-%f}",
+            rules_version=RULES_VERSION,
+            labels_as_of=labels_as_of,
+            training={
+                "examples": len(examples),
+                "checkworthy": positives,
+                "seconds": round((finished - started).total_seconds(), 1),
+                **model.meta,
+            },
+        )
+        DetectorModel.objects.create(
+            detector=detector, data=model.to_bytes(), format=model.meta["format"]
+        )
+    return detector
+
+
+def request_training(
+    trigger: str, *, user=None, force: bool = False, queue: bool = True
+) -> TrainingRun:
+    """A pending training run for the request, queued to a worker on commit (unless queue is
+    False: the caller runs it). While a run waits to start, requests join it: it will use every
+    label there is when it starts.
+
+    Someone's request (not one for new labels) raises TrainingError when there is too little
+    to train on, and is recorded as a skipped run when the active model already has every label
+    and force is not set."""
+    if trigger != TrainingRun.Trigger.NEW_LABELS:
+        check_training_data()
+        if not force and (current := up_to_date_detector()):
+            now = timezone.now()
+            return TrainingRun.objects.create(
+                trigger=trigger,
+                requested_by=user,
+                status=TrainingRun.Status.SKIPPED,
+                detector_version=current,
+                started_at=now,
+                finished_at=now,
+            )
+    run = TrainingRun.objects.filter(status=TrainingRun.Status.PENDING).first()
+    if run is None:
+        try:
+            with transaction.atomic():
+                run = TrainingRun.objects.create(trigger=trigger, requested_by=user, force=force)
+        except IntegrityError:  # another request created it meanwhile
+            return request_training(trigger, user=user, force=force, queue=queue)
+        if queue:
+            _queue_run(run.pk)
+    elif trigger != TrainingRun.Trigger.NEW_LABELS:
+        # Asked by someone: the waiting run trains on any new label (or, forced, always).
+        TrainingRun.objects.filter(pk=run.pk).update(
+            trigger=trigger, requested_by=user, force=run.force or force
+        )
+        run.refresh_from_db()
+    return run
+
+
+def run_training(run_id: int) -> TrainingRun:
+    """Claim a pending run, train (or skip: nothing new to train on), queue every article for
+    re-scoring with the new version, and record the outcome on the run. A run someone else
+    claimed is returned as it is."""
+    claimed = TrainingRun.claim(run_id)
+    run = TrainingRun.objects.get(pk=run_id)
+    if not claimed:
+        return run
+    try:
+        if skip_for := _nothing_new_to_train_on(run):
+            run.finish(TrainingRun.Status.SKIPPED, detector_version=skip_for)
+        else:
+            detector = train_detector()
+            run.finish(TrainingRun.Status.DONE, detector_version=detector)
+            rescore_all_articles()
+    except TrainingError as error:
+        run.finish(TrainingRun.Status.FAILED, str(error))
+    except Exception as error:  # recorded on the run for the admin; the worker stays up
+        logger.exception("training run %s failed", run_id)
+        run.finish(TrainingRun.Status.FAILED, f"{type(error).__name__}: {error}")
+    return run
+
+
+def _nothing_new_to_train_on(run: TrainingRun) -> DetectorVersion | None:
+    """The active detector when the run should not train: a run for new labels with fewer than
+    CANDIDATE_RETRAIN_EVERY left untrained (a run before it used them), or a run not forced
+    when the active model already has every label."""
+    if run.force:
+        return None
+    if run.trigger == TrainingRun.Trigger.NEW_LABELS:
+        if labels_since_last_training() < settings.CANDIDATE_RETRAIN_EVERY:
+            return active_detector()
+        return None
+    return up_to_date_detector()
+
+
+def schedule_retraining_if_due() -> bool:
+    """Request a training run once CANDIDATE_RETRAIN_EVERY labels were given, changed or
+    imported since the active model was trained."""
+    every = settings.CANDIDATE_RETRAIN_EVERY
+    if not every or labels_since_last_training() < every:
+        return False
+    request_training(TrainingRun.Trigger.NEW_LABELS)
+    return True
+
+
+def sweep_training_runs() -> tuple[int, int, bool]:
+    """The beat sweep: queue again the runs a down broker left pending, fail the runs whose
+    worker stopped, and request retraining when enough new labels came in. Returns (queued,
+    failed, retraining requested)."""
+    queued, failed = TrainingRun.sweep(
+        _queue_run,
+        grace_seconds=settings.PRECOMPUTE_PENDING_GRACE,
+        timeout_seconds=settings.TRAINING_TIMEOUT,
+    )
+    return queued, failed, schedule_retraining_if_due()
+
+
+def _queue_run(run_id: int) -> None:
+    transaction.on_commit(lambda: run_training_task.delay(run_id))

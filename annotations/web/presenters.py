@@ -1,0 +1,144 @@
+"""What the review page shows for each sentence, ready to print: the page has hundreds, and every
+lookup and number formatting the template would do costs."""
+
+from dataclasses import dataclass
+
+from annotations.labels import Label
+from annotations.review.selectors import SentenceRow
+
+LABEL_NAMES = dict(Label.choices)
+# The review page's keys for the labels (the script reads them from the toolbar's buttons).
+LABEL_KEYS = {Label.SOURCED: "1", Label.DISPUTED: "2", Label.FALSE_FLAG: "3", Label.NOT_CLAIM: "0"}
+
+
+@dataclass
+class SentenceItem:
+    """What the review page shows for one sentence, ready to print: the page has hundreds, and
+    every lookup and number formatting the template does costs."""
+
+    anchor: str  # the element id, "s<index>", which links to the sentence
+    number: str  # 1-based, for people
+    pk: str
+    # The text split around my claim span, to highlight it.
+    text_before: str
+    claim: str
+    text_after: str
+    # The candidate suggestion
+    score: str  # "" without a candidate
+    suggested_label: str
+    suggested_label_name: str
+    suggested_source: str
+    reasons: str  # one finding a line
+    # My annotation
+    version: str  # "0": none
+    label: str
+    label_name: str
+    has_span: bool
+    details: list[tuple[str, str, str]]  # (title, field, value) of what I filled in
+    offer_source: bool
+    label_counts: str  # everyone's labels; "" until I have labelled the sentence
+    state: str  # "saved" right after a save; "refused" when the server turned it down
+    status: str
+
+
+DETAIL_FIELDS = (
+    ("Claimant", "claimant"),
+    ("Source", "source_name"),
+    ("Evidence", "evidence_url"),
+    ("Note", "note"),
+)
+
+
+def sentence_item(
+    row: SentenceRow, can_edit: bool, state: str = "", message: str = ""
+) -> SentenceItem:
+    sentence, candidate, mine = row.sentence, row.candidate, row.mine
+    text = sentence.text
+    start, end = (mine.span_start, mine.span_end) if mine else (None, None)
+    if start is None or end is None:
+        start = end = len(text)
+    reasons = candidate.reasons if candidate else {}
+    sources = [
+        a["source"] for a in _entries(reasons, "attributions") if isinstance(a.get("source"), str)
+    ]
+    return SentenceItem(
+        anchor=f"s{sentence.index}",
+        number=str(sentence.index + 1),
+        pk=str(sentence.pk),
+        text_before=text[:start],
+        claim=text[start:end],
+        text_after=text[end:],
+        score=f"{candidate.score:.2f}" if candidate else "",
+        suggested_label=(candidate and candidate.suggested_label) or "",
+        suggested_label_name=LABEL_NAMES.get(candidate.suggested_label, "") if candidate else "",
+        suggested_source=sources[0] if sources else "",
+        reasons="\n".join([*reason_lines(reasons), f"Score {candidate.score:.3f}"])
+        if candidate
+        else "",
+        version=str(mine.version if mine else 0),
+        label=mine.label if mine else "",
+        label_name=LABEL_NAMES[mine.label] if mine else "Not labelled",
+        has_span=bool(mine and mine.span_start is not None),
+        details=[
+            (title, name, getattr(mine, name))
+            for title, name in DETAIL_FIELDS
+            if getattr(mine, name)
+        ]
+        if mine
+        else [],
+        offer_source=bool(
+            can_edit and mine and mine.label == Label.SOURCED and not mine.source_name
+        ),
+        label_counts=" · ".join(
+            f"{name} {row.label_counts[value]}"
+            for value, name in LABEL_NAMES.items()
+            if row.label_counts[value]
+        )
+        if row.others_visible
+        else "",
+        state=state,
+        status="Saved ✓" if state == "saved" else message,
+    )
+
+
+def _entries(reasons, key: str) -> list[dict]:
+    """The dicts listed under reasons[key]; anything of another shape is left out."""
+    value = reasons.get(key) if isinstance(reasons, dict) else None
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def reason_lines(reasons) -> list[str]:
+    """Why the detector suggested the sentence, one short line per finding."""
+    lines = [
+        f"Attributed to {a['source']}" + (f" ({a['verb']})" if a.get("verb") else "")
+        for a in _entries(reasons, "attributions")
+        if a.get("source")
+    ]
+    lines += [
+        f"Quote “{q['text']}”" + (f" by {q['speaker']}" if q.get("speaker") else "")
+        for q in _entries(reasons, "quotes")
+        if q.get("text")
+    ]
+    lines += [
+        f"Quantity {n['text']}" + (f" ({n['unit']})" if n.get("unit") else "")
+        for n in _entries(reasons, "quantities")
+        if n.get("text")
+    ]
+    lines += [
+        f"Dispute cue “{c['cue']}”" for c in _entries(reasons, "dispute_cues") if c.get("cue")
+    ]
+    lines += [
+        f"False-flag cue “{c['cue']}”" for c in _entries(reasons, "false_flag_cues") if c.get("cue")
+    ]
+    if not isinstance(reasons, dict):
+        return lines
+    if _number(reasons.get("rule_score")):
+        lines.append(f"Rules score {reasons['rule_score']:.2f}")
+    model = reasons.get("model")
+    if isinstance(model, dict) and model.get("version") and _number(model.get("contribution")):
+        lines.append(f"Model {model['version']}: contribution {model['contribution']:+.2f}")
+    return lines

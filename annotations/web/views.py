@@ -1,0 +1,181 @@
+"""The reviewer web UI: article list, review page, tagging actions, sentence search, next queue.
+
+Tagging actions answer with the one sentence's fragment (htmx swaps it in place); the review
+page's script (static/annotations/review.js) sends them one at a time and retries failures.
+"""
+
+from functools import partial
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from annotations.corpus.models import Article, Sentence
+from annotations.corpus.selectors import search_sentences
+from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, Label
+from annotations.review import selectors
+from annotations.review.models import Annotation
+from annotations.review.selectors import SentenceRow
+from annotations.review.services import VersionConflict, annotation_clear, annotation_save
+from annotations.roles import ArticleLocked, can_edit_article, is_moderator
+
+from .forms import AnnotationActionForm, ArticleFilterForm, SentenceSearchForm
+from .presenters import LABEL_KEYS, LABEL_NAMES, sentence_item
+
+PAGE_SIZE = 50
+# Sent with every sentence fragment so the script never swaps in another page (a login form
+# after the session expired, a CSRF failure page) in place of a sentence.
+FRAGMENT_HEADER = "X-Sentence-Fragment"
+LOCKED_MESSAGE = "This article is locked by a moderator: it is read-only."
+CONFLICT_MESSAGE = (
+    "Not saved: this label was changed elsewhere (another tab or a moderator) since the page "
+    "loaded. It now shows what is stored; apply your change again."
+)
+
+
+def user_roles(request) -> dict:
+    """Context processor: whether to offer the moderation link (evaluated only when shown)."""
+    return {"is_moderator": partial(is_moderator, request.user)}
+
+
+@login_required
+def article_list(request):
+    form = ArticleFilterForm(request.GET)
+    articles = selectors.filter_articles(selectors.article_list(request.user), **form.filters())
+    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "annotations/article_list.html", {"form": form, "page": page})
+
+
+@login_required
+def article_detail(request, pk: int):
+    article = get_object_or_404(Article, pk=pk)
+    can_edit = can_edit_article(request.user, article)
+    paragraphs = [
+        [sentence_item(row, can_edit) for row in paragraph]
+        for paragraph in selectors.article_paragraphs(article, request.user)
+    ]
+    return render(
+        request,
+        "annotations/article_detail.html",
+        {
+            "article": article,
+            "paragraphs": paragraphs,
+            "can_edit": can_edit,
+            "labels": Label.choices,
+            "label_names": LABEL_NAMES,
+            "guidelines": LABEL_GUIDELINES,
+            "precedence_rule": LABEL_PRECEDENCE_RULE,
+            "label_keys": [(LABEL_KEYS[value], value, name) for value, name in Label.choices],
+            "max_length": Annotation.max_lengths(),
+        },
+    )
+
+
+def _sentence_row(pk, user) -> SentenceRow:
+    """The posted sentence's row; 404 for an id that names no sentence."""
+    if not str(pk).isdigit():
+        raise Http404("no such sentence")
+    sentences = Sentence.objects.filter(pk=pk).select_related("article").defer("article__body")
+    rows = selectors.sentence_rows(sentences, user)
+    if not rows:
+        raise Http404("no such sentence")
+    return rows[0]
+
+
+def _fragment(request, row: SentenceRow, status: int = 200, state: str = "", message: str = ""):
+    can_edit = can_edit_article(request.user, row.sentence.article)
+    response = render(
+        request,
+        "annotations/_sentence.html",
+        {"item": sentence_item(row, can_edit, state, message)},
+        status=status,
+    )
+    response[FRAGMENT_HEADER] = "1"
+    return response
+
+
+def _refused(request, row: SentenceRow, error: Exception):
+    """The fragment of the sentence as stored, with why the action was turned down."""
+    if isinstance(error, ArticleLocked):
+        return _fragment(request, row, 403, "refused", LOCKED_MESSAGE)
+    if isinstance(error, PermissionDenied):
+        return _fragment(request, row, 403, "refused", f"Not saved: {error}.")
+    if isinstance(error, VersionConflict):
+        fresh = _sentence_row(row.sentence.pk, request.user)
+        return _fragment(request, fresh, 409, "refused", CONFLICT_MESSAGE)
+    if hasattr(error, "error_dict"):
+        problems = "; ".join(
+            f"{field.replace('_', ' ')}: {' '.join(errors)}"
+            for field, errors in error.message_dict.items()
+        )
+    else:
+        problems = " ".join(error.messages)
+    return _fragment(request, row, 400, "refused", f"Not saved: {problems}.")
+
+
+@login_required
+@require_POST
+def tag_sentence(request, clear: bool):
+    """Tag a sentence for the user (label, and optionally span, claimant, source, note), or
+    with `clear` remove the user's label."""
+    row = _sentence_row(request.POST.get("sentence"), request.user)
+    form = AnnotationActionForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, row, ValidationError(form.errors))
+    expected_version = form.cleaned_data["expected_version"]
+    annotation = None
+    try:
+        if not clear:
+            annotation, _ = annotation_save(
+                sentence=row.sentence,
+                reviewer=request.user,
+                changes=form.changes(),
+                expected_version=expected_version,
+            )
+        elif row.mine is not None:
+            row.mine.sentence = row.sentence  # the service checks the article's lock through it
+            annotation_clear(
+                annotation=row.mine, actor=request.user, expected_version=expected_version
+            )
+    except (ValidationError, PermissionDenied, VersionConflict) as error:
+        return _refused(request, row, error)
+    return _fragment(request, selectors.row_after_own_change(row, annotation), state="saved")
+
+
+@login_required
+def next_sentence(request):
+    """The next sentence I have not labelled, across articles, highest candidate score first."""
+    sentence = selectors.next_unlabelled_sentence(request.user)
+    if sentence is None:
+        messages.info(request, "Nothing left to label: you have labelled every open sentence.")
+        return redirect("annotations:article_list")
+    url = reverse("annotations:article_detail", args=[sentence.article_id])
+    return redirect(f"{url}#s{sentence.index}")
+
+
+@login_required
+def sentence_search(request):
+    form = SentenceSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = None
+    if query:
+        page = Paginator(search_sentences(query), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "annotations/sentence_search.html", {"form": form, "query": query, "page": page}
+    )
+
+
+def healthz(request):
+    """For load balancers and the compose healthcheck: 200 when the database answers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,136 @@
+"""Who may do what through the API, for each endpoint and method: the personas of conftest.py
+(an outsider is an anonymous caller)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from annotations.detection.models import Candidate
+from annotations.review.models import Annotation, History
+from annotations.review.services import annotation_save
+from tests.api_support import client_for, load_articles
+
+pytestmark = pytest.mark.django_db
+PERSONAS = ["outsider", "reviewer", "other_reviewer", "moderator", "staff", "superuser"]
+
+
+@pytest.fixture
+def world(reviewer):
+    """One article; the reviewer has labelled its first sentence."""
+    [article] = load_articles(1)
+    first, second = article.sentences.order_by("index")[:2]
+    mine, _ = annotation_save(sentence=first, reviewer=reviewer, changes={"label": "sourced"})
+    return {
+        "article": article.pk,
+        "sentence": first.pk,
+        "free_sentence": second.pk,
+        "candidate": Candidate.objects.filter(sentence=first).get().pk,
+        "annotation": mine.pk,
+    }
+
+
+def new_article_json():
+    return {
+        "title": "Another",
+        "published_on": "2022-02-24",
+        "url": "https://example.com/another",
+        "body": "A paragraph. Another sentence.",
+    }
+
+
+# (method, path, body, expected status for each persona in PERSONAS order)
+MATRIX = [
+    ("get", "/api/articles/", None, [401, 200, 200, 200, 200, 200]),
+    ("post", "/api/articles/", new_article_json, [401, 403, 403, 403, 403, 201]),
+    ("get", "/api/articles/{article}/", None, [401, 200, 200, 200, 200, 200]),
+    ("delete", "/api/articles/{article}/", None, [401, 405, 405, 405, 405, 405]),
+    ("get", "/api/sentences/", None, [401, 200, 200, 200, 200, 200]),
+    ("get", "/api/sentences/{sentence}/", None, [401, 200, 200, 200, 200, 200]),
+    ("post", "/api/sentences/", {}, [401, 405, 405, 405, 405, 405]),
+    ("get", "/api/candidates/", None, [401, 200, 200, 200, 200, 200]),
+    ("get", "/api/candidates/{candidate}/", None, [401, 200, 200, 200, 200, 200]),
+    ("get", "/api/me/", None, [401, 200, 200, 200, 200, 200]),
+    ("get", "/api/labels/", None, [401, 200, 200, 200, 200, 200]),
+    ("get", "/api/annotations/", None, [401, 200, 200, 200, 200, 200]),
+    (
+        "post",
+        "/api/annotations/",
+        {"sentence": "{free_sentence}", "label": "disputed"},
+        [401, 201, 201, 201, 201, 201],
+    ),
+    # The other reviewer (and staff, who are no moderators) have not labelled this sentence: the
+    # annotation is not visible to them.
+    ("get", "/api/annotations/{annotation}/", None, [401, 200, 404, 200, 404, 200]),
+    (
+        "patch",
+        "/api/annotations/{annotation}/",
+        {"label": "disputed", "version": 1},
+        [401, 200, 404, 200, 404, 200],
+    ),
+    (
+        "put",
+        "/api/annotations/{annotation}/",
+        {"label": "not_claim", "version": 1},
+        [401, 200, 404, 200, 404, 200],
+    ),
+    ("delete", "/api/annotations/{annotation}/", None, [401, 204, 404, 204, 404, 204]),
+    ("get", "/api/annotations/999999/", None, [401, 404, 404, 404, 404, 404]),
+    ("get", "/api/schema/", None, [200, 200, 200, 200, 200, 200]),
+]
+CASES = [
+    pytest.param(method, path, body, persona, expected[i], id=f"{method} {path} {persona}")
+    for method, path, body, expected in MATRIX
+    for i, persona in enumerate(PERSONAS)
+]
+
+
+def fill(value, ids):
+    if callable(value):
+        value = value()
+    if isinstance(value, dict):
+        return {key: fill(item, ids) for key, item in value.items()}
+    if isinstance(value, str) and value.startswith("{"):
+        return ids[value.strip("{}")]
+    return value
+
+
+@pytest.mark.parametrize("method, path, body, persona, expected", CASES)
+def test_the_permission_matrix(request, world, method, path, body, persona, expected):
+    user = None if persona == "outsider" else request.getfixturevalue(persona)
+    response = getattr(client_for(user), method)(path.format(**world), fill(body, world))
+    assert response.status_code == expected, response.content
+    if expected == 401:
+        assert response.headers["WWW-Authenticate"] == "Token"
+
+
+def test_a_reviewer_sees_others_annotations_once_they_labelled_the_sentence_but_cannot_change_them(
+    world, other_reviewer
+):
+    client = client_for(other_reviewer)
+    assert client.get(f"/api/annotations/{world['annotation']}/").status_code == 404
+    client.post("/api/annotations/", {"sentence": world["sentence"], "label": "disputed"})
+
+    url = f"/api/annotations/{world['annotation']}/"
+    assert client.get(url).json()["reviewer"] == "reviewer"
+    response = client.patch(url, {"label": "not_claim", "version": 1})
+    assert response.status_code == 403
+    assert response.json()["detail"] == "you can only change your own annotations"
+    assert client.delete(url).status_code == 403
+    assert Annotation.objects.get(pk=world["annotation"]).label == "sourced"
+
+
+def test_a_moderators_change_to_another_reviewers_annotation_keeps_its_reviewer(world, moderator):
+    url = f"/api/annotations/{world['annotation']}/"
+    response = client_for(moderator).patch(url, {"label": "disputed", "version": 1})
+    assert response.json()["reviewer"] == "reviewer"
+    assert response.json()["label"] == "disputed"
+    change = History.objects.get(subject_id=world["annotation"], action="updated")
+    assert change.actor == moderator
+
+
+def test_a_session_call_without_its_csrf_token_is_refused(world, reviewer):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+    assert client.get("/api/me/").json()["username"] == "reviewer"
+    response = client.post("/api/annotations/", {"sentence": world["free_sentence"], "label": "x"})
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]

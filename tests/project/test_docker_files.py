@@ -1,0 +1,72 @@
+"""There is no Docker engine on the development machines: these tests read the files instead."""
+
+import re
+
+import yaml
+
+from tests.conftest import ROOT
+
+DOCKER = ROOT / "docker"
+ROOT = DOCKER.parent
+
+
+def compose():
+    return yaml.safe_load((DOCKER / "compose.yaml").read_text())
+
+
+def test_it_runs_web_worker_beat_postgres_and_redis():
+    services = compose()["services"]
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis"}
+    assert "gunicorn factcheck.wsgi:application" in services["web"]["command"]
+    assert "manage.py migrate" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A factcheck worker")
+    assert services["beat"]["command"].startswith("celery -A factcheck beat")
+
+
+def test_every_service_but_beat_has_a_healthcheck_and_apps_wait_for_healthy_backends():
+    services = compose()["services"]
+    for name in ("web", "worker", "postgres", "redis"):
+        assert services[name]["healthcheck"]["test"], name
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+
+
+def test_the_web_healthcheck_calls_an_existing_url(client, db):
+    test = " ".join(compose()["services"]["web"]["healthcheck"]["test"])
+    path = re.search(r"http://127\.0\.0\.1:8000(/\S*?)'", test).group(1)
+    assert client.get(path).status_code == 200
+
+
+def test_postgres_keeps_its_data_in_a_volume():
+    data = compose()
+    assert "postgres-data:/var/lib/postgresql/data" in data["services"]["postgres"]["volumes"]
+    assert "postgres-data" in data["volumes"]
+
+
+def test_apps_get_database_and_broker_urls_pointing_at_the_compose_services():
+    for name in ("web", "worker", "beat"):
+        env = compose()["services"][name]["environment"]
+        assert "@postgres:5432/" in env["DATABASE_URL"]
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    settings_source = (ROOT / "factcheck" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:_bool|_int|_list)?\("([A-Z_]+)"', settings_source))
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z_]+)"', settings_source))
+    example = (DOCKER / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z_]+)=", example, re.MULTILINE))
+    assert read, "the settings read no variables?"
+    assert read <= listed, f"missing from .env.example: {sorted(read - listed)}"
+    assert "POSTGRES_PASSWORD" in listed
+
+
+def test_the_image_is_slim_runs_as_a_non_root_user_and_serves_with_gunicorn():
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.11-slim", dockerfile, re.MULTILINE)
+    users = re.findall(r"^USER (\S+)", dockerfile, re.MULTILINE)
+    assert users and users[-1] not in ("root", "0")
+    assert "pip install -r requirements.txt" in dockerfile
+    assert '"gunicorn", "factcheck.wsgi:application"' in dockerfile

@@ -1,0 +1,79 @@
+"""The one definition of a sentence's final label: a moderator's adjudication, else the majority
+of the annotations that count (not rejected), a tie going to the most specific label."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotations.review.models import Adjudication, Annotation
+from annotations.review.selectors import GoldLabel, counted_annotations, gold_labels
+from tests.reviewing import load_article, sentence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def first(db):
+    return sentence(load_article(body="Kyiv denied it. Officials said so. It rained."), 0)
+
+
+def labelled(target, *labels, rejected=()):
+    for n, value in enumerate(labels):
+        user = User.objects.create_user(f"r{target.pk}-{n}")
+        status = "rejected" if n in rejected else "pending"
+        Annotation.objects.create(
+            sentence=target, reviewer=user, label=value, moderation_status=status
+        )
+
+
+def test_the_majority_of_labels_wins(first):
+    labelled(first, "disputed", "disputed", "sourced")
+    assert gold_labels([first.pk]) == {first.pk: GoldLabel("disputed", "majority")}
+
+
+def test_a_tie_goes_to_the_most_specific_label_and_says_it_is_a_tie(first):
+    labelled(first, "sourced", "false_flag", "not_claim", "disputed")
+    assert gold_labels([first.pk]) == {first.pk: GoldLabel("false_flag", "tie")}
+    second = sentence(first.article, 1)
+    labelled(second, "not_claim", "sourced")
+    assert gold_labels([second.pk])[second.pk] == GoldLabel("sourced", "tie")
+
+
+def test_rejected_labels_do_not_count(first):
+    labelled(first, "sourced", "disputed", "disputed", rejected=[1, 2])
+    assert gold_labels([first.pk]) == {first.pk: GoldLabel("sourced", "majority")}
+    assert counted_annotations().count() == 1
+
+
+def test_an_adjudication_overrides_the_reviewers(first, moderator):
+    labelled(first, "sourced", "sourced", "sourced")
+    Adjudication.objects.create(sentence=first, label="not_claim", moderator=moderator)
+    assert gold_labels([first.pk]) == {first.pk: GoldLabel("not_claim", "adjudicated")}
+
+
+def test_an_adjudication_stands_even_when_every_label_was_rejected(first, moderator):
+    labelled(first, "sourced", rejected=[0])
+    Adjudication.objects.create(sentence=first, label="disputed", moderator=moderator)
+    assert gold_labels([first.pk]) == {first.pk: GoldLabel("disputed", "adjudicated")}
+
+
+def test_sentences_without_a_counted_label_have_none(first):
+    second = sentence(first.article, 1)
+    labelled(second, "sourced", rejected=[0])
+    assert gold_labels([first.pk, second.pk]) == {}
+
+
+def test_it_takes_a_queryset_or_everything_in_two_queries(first, django_assert_num_queries):
+    second, third = sentence(first.article, 1), sentence(first.article, 2)
+    labelled(first, "sourced")
+    labelled(second, "disputed", "disputed")
+    labelled(third, "not_claim")
+    expected = {
+        first.pk: GoldLabel("sourced", "majority"),
+        second.pk: GoldLabel("disputed", "majority"),
+        third.pk: GoldLabel("not_claim", "majority"),
+    }
+    with django_assert_num_queries(2):
+        assert gold_labels() == expected
+    with django_assert_num_queries(2):
+        subset = first.article.sentences.filter(index__lt=2)
+        assert gold_labels(subset) == {pk: expected[pk] for pk in (first.pk, second.pk)}

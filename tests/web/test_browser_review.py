@@ -1,0 +1,246 @@
+"""Acceptance, in Debian's Chromium through Playwright: keyboard review of the seed article."""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotations.corpus.models import Article, Sentence
+from annotations.corpus.services import ingest_files
+from annotations.review.models import Annotation
+from tests.conftest import ROOT, SEED_ARTICLE, seed_text
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+README_SCREENSHOT = ROOT / "docs" / "review-page.png"
+EVIDENCE_URL = "https://apnews.com/article/russia-ukraine-peskov"
+NOTE = "Check the AP copy for the exact wording"
+
+
+@pytest.fixture
+def users(transactional_db):
+    return (
+        User.objects.create_user("reviewer", password="pw-reviewer"),
+        User.objects.create_user("other", password="pw-other"),
+    )
+
+
+@pytest.fixture
+def seed_article(transactional_db):
+    [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
+    return Article.objects.get(pk=outcome.article_id)  # candidates are computed on commit
+
+
+@pytest.fixture
+def script_errors():
+    """JavaScript errors raised on any page the test opened."""
+    return []
+
+
+@pytest.fixture
+def log_in(browser, live_server, script_errors):
+    """Open a browser session of its own and log in through the login page."""
+    from playwright.sync_api import expect
+
+    contexts = []
+
+    def log_in(username, password, viewport=None, **context_options):
+        context = browser.new_context(
+            viewport=viewport or {"width": 1280, "height": 900}, **context_options
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: script_errors.append(error))
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("heading", name="Articles")).to_be_visible()
+        return page
+
+    yield log_in
+    for context in contexts:
+        context.close()
+
+
+def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
+    log_in, live_server, users, seed_article, script_errors, tmp_path
+):
+    from playwright.sync_api import expect
+
+    reviewer, other = users
+    text = dict(Sentence.objects.filter(article=seed_article).values_list("index", "text"))
+    page = log_in("reviewer", "pw-reviewer")
+    page.get_by_role("link", name=seed_article.title).click()
+    expect(page.locator("#s0")).to_be_focused()
+
+    # s: source dialog, pre-filled with the extracted source; type the evidence URL, Enter.
+    page.keyboard.press("s")
+    expect(page.locator("#details-source-name")).to_have_value("Kremlin spokesman Dmitry Peskov")
+    expect(page.locator("#details-evidence-url")).to_be_focused()
+    page.keyboard.type(EVIDENCE_URL)
+    page.keyboard.press("Enter")
+    expect(page.locator("#s0 .status")).to_have_text("Saved ✓")
+    expect(page.locator("#s1")).to_be_focused()
+
+    # The next save fails once on the way to the server: it stays marked unsaved...
+    aborted = []
+
+    def fail_once(route):
+        if aborted:
+            route.continue_()
+        else:
+            aborted.append(route.request.url)
+            route.abort()
+
+    page.route("**/annotations/save", fail_once)
+    page.keyboard.press("1")
+    expect(page.locator("#s1")).to_have_attribute("data-state", "unsaved")
+    expect(page.locator("#s1 .status")).to_contain_text("Not saved: Sourced")
+    expect(page.locator("#save-status")).to_contain_text("1 sentence not saved")
+    # ...and is sent again, before it, with the next action.
+    expect(page.locator("#s2")).to_be_focused()
+    page.keyboard.press("0")
+    expect(page.locator("#s1 .status")).to_have_text("Saved ✓")
+    expect(page.locator("#s2 .status")).to_have_text("Saved ✓")
+    expect(page.locator("#save-status")).to_have_text("")
+    assert len(aborted) == 1
+
+    # n: a note; the label defaults to the suggested one.
+    expect(page.locator("#s3")).to_be_focused()
+    page.keyboard.press("n")
+    expect(page.locator("#details-note")).to_be_focused()
+    expect(page.locator("#details-label")).to_have_value("sourced")
+    page.keyboard.type(NOTE)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#s3 [data-field=note]")).to_have_text(NOTE)
+
+    # Text selected in a sentence before tagging becomes the claim span.
+    expect(page.locator("#s4")).to_be_focused()
+    claim = "'false flag' operations"
+    page.evaluate(
+        """claim => {
+            const node = document.querySelector('#s4 .sentence-text').firstChild;
+            const range = document.createRange();
+            range.setStart(node, node.data.indexOf(claim));
+            range.setEnd(node, node.data.indexOf(claim) + claim.length);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }""",
+        claim,
+    )
+    page.keyboard.press("3")
+    expect(page.locator("#s4 mark")).to_have_text(claim)
+
+    page.reload()
+    expect(page.locator("#s0 .my-label")).to_have_text("Sourced")
+    expect(page.locator("#s0 .details a")).to_have_text(EVIDENCE_URL)
+    expect(page.locator("#s1 .my-label")).to_have_text("Sourced")
+    expect(page.locator("#s2 .my-label")).to_have_text("Not a claim")
+    expect(page.locator("#s3 [data-field=note]")).to_have_text(NOTE)
+    expect(page.locator("#s4 .my-label")).to_have_text('"False flag" allegation')
+    expect(page.locator("#s5")).to_be_focused()  # the first sentence still to label
+    page.locator("#s1").focus()  # for the picture: a current sentence near the top
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=tmp_path / "review-page.png")
+    if os.environ.get("FACTCHECK_UPDATE_SCREENSHOT") == "1":
+        shutil.copy(tmp_path / "review-page.png", README_SCREENSHOT)
+
+    stored = {a.sentence.index: a for a in Annotation.objects.select_related("sentence")}
+    assert {i: a.label for i, a in stored.items()} == {
+        0: "sourced",
+        1: "sourced",
+        2: "not_claim",
+        3: "sourced",
+        4: "false_flag",
+    }
+    assert (stored[0].source_name, stored[0].evidence_url) == (
+        "Kremlin spokesman Dmitry Peskov",
+        EVIDENCE_URL,
+    )
+    assert stored[3].note == NOTE
+    start = text[4].index(claim)
+    assert (stored[4].span_start, stored[4].span_end) == (start, start + len(claim))
+    assert {a.reviewer for a in stored.values()} == {reviewer}
+    assert script_errors == []
+
+
+def test_a_second_reviewer_sees_others_labels_only_after_labelling(
+    log_in, live_server, users, seed_article, script_errors
+):
+    from playwright.sync_api import expect
+
+    reviewer, _ = users
+    first = Sentence.objects.get(article=seed_article, index=0)
+    Annotation.objects.create(sentence=first, reviewer=reviewer, label="sourced")
+    page = log_in("other", "pw-other")
+    page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
+    expect(page.locator("#s0")).to_be_focused()
+    expect(page.locator("#s0 .counts")).to_have_count(0)
+    page.keyboard.press("2")
+    expect(page.locator("#s0 .counts")).to_have_text("All reviewers: Sourced 1 · Disputed 1")
+    assert script_errors == []
+
+
+def test_a_locked_article_refuses_edits(log_in, live_server, users, seed_article, script_errors):
+    from playwright.sync_api import expect
+
+    page = log_in("reviewer", "pw-reviewer")
+    page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
+    expect(page.locator("#s0")).to_be_focused()
+    # Locked by a moderator while the page is open: the server refuses the edit.
+    Article.objects.filter(pk=seed_article.pk).update(locked=True)
+    page.keyboard.press("1")
+    expect(page.locator("#s0 .status")).to_have_text(
+        "This article is locked by a moderator: it is read-only."
+    )
+    expect(page.locator("#s0")).to_have_attribute("data-state", "refused")
+    # Opened again, it is read-only: no buttons, and keys send nothing.
+    page.reload()
+    expect(page.get_by_role("note")).to_contain_text("locked by a moderator")
+    expect(page.get_by_role("toolbar").get_by_role("button", name="Sourced")).to_be_disabled()
+    posts = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+    page.keyboard.press("j")
+    page.keyboard.press("2")
+    expect(page.locator("#save-status")).to_contain_text("read-only")
+    assert posts == [] and not Annotation.objects.exists()
+    assert script_errors == []
+
+
+def test_markup_in_an_article_is_shown_as_text(log_in, live_server, users, script_errors):
+    from playwright.sync_api import expect
+
+    body = "<script>alert(1)</script> was in the text. So was <img src=x onerror=alert(1)>."
+    [outcome] = ingest_files([("x.txt", seed_text(title="<b>Bold</b>", body=body))])
+    page = log_in("reviewer", "pw-reviewer")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{live_server.url}/articles/{outcome.article_id}/")
+    expect(page.locator("#s0 .sentence-text")).to_have_text(
+        "<script>alert(1)</script> was in the text."
+    )
+    expect(page.locator("#s1 .sentence-text")).to_have_text("So was <img src=x onerror=alert(1)>.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("<b>Bold</b>")
+    page.keyboard.press("1")  # the saved fragment is escaped too
+    expect(page.locator("#s0 .status")).to_have_text("Saved ✓")
+    assert page.locator("img").count() == 0
+    assert dialogs == [] and script_errors == []
+
+
+def test_the_review_page_fits_a_phone_screen(
+    log_in, live_server, users, seed_article, script_errors
+):
+    from playwright.sync_api import expect
+
+    page = log_in(
+        "reviewer", "pw-reviewer", {"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
+    disputed = page.get_by_role("toolbar").get_by_role("button", name="Disputed")
+    expect(disputed).to_be_in_viewport()  # the toolbar stays at the bottom of the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    disputed.tap()
+    expect(page.locator("#s0 .my-label")).to_have_text("Disputed")
+    assert script_errors == []

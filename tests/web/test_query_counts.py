@@ -1,0 +1,85 @@
+"""The review page, the article list and the save action run a constant number of queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotations.corpus.models import Sentence
+from annotations.training.models import TrainingRun
+from tests.reviewing import (
+    add_candidate,
+    article_url,
+    labels_by_many_reviewers,
+    load_article,
+    long_body,
+    save,
+    sentence,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAGE_QUERIES = 8  # session, user, article, sentences, candidates, mine, counts, moderator?
+# session, user, the sentence's row (4: sentence, candidates, mine, counts), the service's
+# transaction (savepoint, lock, write, history, webhook endpoints, release)
+SAVE_QUERIES = 12
+
+
+def count_queries(call) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        result = call()
+    return len(queries), result
+
+
+def with_candidates(article):
+    for s in Sentence.objects.filter(article=article):
+        add_candidate(s, 0.5, "sourced", {"attributions": [{"source": "AP", "verb": "said"}]})
+    return article
+
+
+def test_the_review_page_does_not_grow_with_sentences_or_reviewers(reviewer, client):
+    small = with_candidates(load_article("Small", long_body(3), "https://a.example/small"))
+    big = with_candidates(load_article("Big", long_body(300), "https://a.example/big"))
+    labels_by_many_reviewers(big, 10)
+    client.force_login(reviewer)
+    small_count, _ = count_queries(lambda: client.get(article_url(small)))
+    big_count, response = count_queries(lambda: client.get(article_url(big)))
+    assert response.content.decode().count('class="sentence"') == 300
+    assert big_count == small_count <= PAGE_QUERIES
+
+
+def test_the_review_page_with_my_labels_shown(reviewer, client, django_assert_max_num_queries):
+    big = with_candidates(load_article("Big", long_body(300), "https://a.example/big"))
+    labels_by_many_reviewers(big, 10)
+    for s in Sentence.objects.filter(article=big)[:50]:
+        s.annotations.create(reviewer=reviewer, label="disputed")
+    client.force_login(reviewer)
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        html = client.get(article_url(big)).content.decode()
+    assert html.count("All reviewers: Sourced 5 · Disputed 6") == 50
+
+
+def test_the_article_list_does_not_grow_with_articles(reviewer, client):
+    first = load_article("First", long_body(6), "https://a.example/0")
+    client.force_login(reviewer)
+    few, _ = count_queries(lambda: client.get("/"))
+    for n in range(1, 40):
+        with_candidates(load_article(f"Article {n}", long_body(6), f"https://a.example/{n}"))
+    labels_by_many_reviewers(first, 10)
+    many, response = count_queries(lambda: client.get("/", {"sort": "candidates"}))
+    assert response.content.decode().count("<tr>") == 41  # header and 40 articles
+    assert many == few <= 5
+
+
+def test_saving_does_not_grow_with_sentences_or_reviewers(reviewer, client):
+    small = load_article("Small", long_body(3), "https://a.example/small")
+    big = with_candidates(load_article("Big", long_body(300), "https://a.example/big"))
+    labels_by_many_reviewers(big, 10)
+    in_small, in_big = sentence(small, 1), sentence(big, 150)
+    client.force_login(reviewer)
+    # Past CANDIDATE_RETRAIN_EVERY labels, saving still only saves: retraining is the sweep's.
+    first_count, _ = count_queries(lambda: save(client, sentence(small, 0), {"label": "sourced"}))
+    assert first_count <= SAVE_QUERIES and not TrainingRun.objects.exists()
+    small_count, _ = count_queries(lambda: save(client, in_small, {"label": "sourced"}))
+    big_count, response = count_queries(lambda: save(client, in_big, {"label": "sourced"}))
+    assert response.status_code == 200
+    assert big_count == small_count <= SAVE_QUERIES
