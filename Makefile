@@ -8,7 +8,7 @@ DEV_ENV = DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)"
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install install-dev test lint format bench-load
+.PHONY: run install install-dev test lint format bench-load mutation
 
 run: install .dev-secret-key
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -27,7 +27,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	touch $@
 
 install-dev: $(VENV)/.installed-dev
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-embeddings.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
@@ -53,3 +53,11 @@ format: install-dev
 
 bench-load: install-dev
 	$(BIN)/python bench/load_articles.py
+
+# Mutation testing of the pure core and the annotation services, by hand (about 10 minutes):
+# docs/mutation-testing.md. One thread for scikit-learn (its pool does not survive mutmut's
+# forks), SQLite in memory (workers must not share a PostgreSQL test database), a fresh start.
+mutation: install-dev
+	rm -rf mutants
+	env -u DATABASE_URL OMP_NUM_THREADS=1 $(BIN)/mutmut run
+	$(BIN)/mutmut results

@@ -22,6 +22,18 @@ CHECKTHAT_SAMPLE = ROOT / "tests" / "data" / "checkthat_sample"
 SEED_ARTICLE = SEEDS / "000_8b43fa19184383b1.txt"
 
 
+@pytest.fixture(autouse=True)
+def own_cache(settings, request):
+    """Each test counts throttles in a cache of its own: nothing carries over from one test to
+    the next, nor from one CI run to the next through the shared Redis."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
+
+
 def seed_text(title="A title", date="20220223", url="https://example.com/a", body="One. Two."):
     return f"{title}\n{date}\n{url}\n{body}\n".encode()
 

@@ -62,9 +62,14 @@ class Annotation(models.Model):
             models.UniqueConstraint(
                 fields=["sentence", "reviewer"], name="annotation_one_per_reviewer"
             ),
+            # Both offsets or neither, and in order (a check passes on NULL, so say "not null").
             models.CheckConstraint(
                 condition=(Q(span_start__isnull=True) & Q(span_end__isnull=True))
-                | Q(span_end__gt=F("span_start")),
+                | (
+                    Q(span_start__isnull=False)
+                    & Q(span_end__isnull=False)
+                    & Q(span_end__gt=F("span_start"))
+                ),
                 name="annotation_span_ordered",
             ),
         ]

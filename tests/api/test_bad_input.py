@@ -1,6 +1,9 @@
 """Bad input gets a 400 saying which field was wrong and what is allowed; never a 500."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from annotations.review.models import Annotation
 from tests.api_support import client_for, load_articles
@@ -139,8 +142,17 @@ def test_an_id_that_is_not_a_number_or_too_big_is_simply_not_found(api, sentence
 
 
 def test_a_time_offset_postgres_would_refuse_is_read_as_utc(api, sentence):
+    api.post("/api/annotations/", {"sentence": sentence.pk, "label": "sourced"})
+    # An hour from now, written at -21:42 (ISO 8601 allows it, PostgreSQL does not): as wall
+    # time it is 20 h 42 min ago, so a filter that dropped the offset would answer the opposite.
+    offset = dt.timezone(-dt.timedelta(hours=21, minutes=42))
+    in_an_hour = (timezone.now() + dt.timedelta(hours=1)).astimezone(offset).isoformat()
+    after = api.get("/api/annotations/", {"updated_after": in_an_hour})
+    before = api.get("/api/annotations/", {"updated_before": in_an_hour})
+    assert (after.status_code, before.status_code) == (200, 200)
+    assert (len(after.json()["results"]), len(before.json()["results"])) == (0, 1)
     response = api.get("/api/annotations/?updated_before=0107-12-05T17:27:10-21:42")
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.json()["results"] == []
 
 
 def test_an_unknown_api_path_is_a_json_404_hinting_at_a_missing_slash(api):

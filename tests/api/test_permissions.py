@@ -4,9 +4,11 @@
 import pytest
 from rest_framework.test import APIClient
 
+from annotations.corpus.models import Article
 from annotations.detection.models import Candidate
 from annotations.review.models import Annotation, History
 from annotations.review.services import annotation_save
+from annotations.roles import is_moderator
 from tests.api_support import client_for, load_articles
 
 pytestmark = pytest.mark.django_db
@@ -37,48 +39,128 @@ def new_article_json():
     }
 
 
-# (method, path, body, expected status for each persona in PERSONAS order)
+def ids(response) -> list[int]:
+    return [row["id"] for row in response.json()["results"]]
+
+
+# What an allowed answer must hold, besides its status: check(response, world, user).
+def listed(key):
+    return lambda response, world, user: world[key] in ids(response)
+
+
+def the_one(key):
+    return lambda response, world, user: response.json()["id"] == world[key]
+
+
+def annotation_seen(response, world, user):
+    # Others' labels show only to moderators and to those who labelled the sentence.
+    sees = user.username in ("reviewer", "moderator", "root")
+    return (world["annotation"] in ids(response)) is sees
+
+
+def article_loaded(response, world, user):
+    [outcome] = response.json()["outcomes"]
+    return outcome["status"] == "loaded" and Article.objects.filter(pk=outcome["article"]).exists()
+
+
+def my_new_label(response, world, user):
+    body = response.json()
+    stored = Annotation.objects.get(pk=body["id"])
+    return (body["reviewer"], stored.reviewer, stored.label) == (user.username, user, "disputed")
+
+
+def relabelled(value):
+    def check(response, world, user):
+        body, stored = response.json(), Annotation.objects.get(pk=world["annotation"])
+        return (body["label"], body["reviewer"], stored.label) == (value, "reviewer", value)
+
+    return check
+
+
+def gone(response, world, user):
+    return not Annotation.objects.filter(pk=world["annotation"]).exists()
+
+
+def me(response, world, user):
+    body = response.json()
+    return (body["username"], body["is_moderator"]) == (user.username, is_moderator(user))
+
+
+# (method, path, body, expected status for each persona in PERSONAS order, check of a 2xx)
 MATRIX = [
-    ("get", "/api/articles/", None, [401, 200, 200, 200, 200, 200]),
-    ("post", "/api/articles/", new_article_json, [401, 403, 403, 403, 403, 201]),
-    ("get", "/api/articles/{article}/", None, [401, 200, 200, 200, 200, 200]),
-    ("delete", "/api/articles/{article}/", None, [401, 405, 405, 405, 405, 405]),
-    ("get", "/api/sentences/", None, [401, 200, 200, 200, 200, 200]),
-    ("get", "/api/sentences/{sentence}/", None, [401, 200, 200, 200, 200, 200]),
-    ("post", "/api/sentences/", {}, [401, 405, 405, 405, 405, 405]),
-    ("get", "/api/candidates/", None, [401, 200, 200, 200, 200, 200]),
-    ("get", "/api/candidates/{candidate}/", None, [401, 200, 200, 200, 200, 200]),
-    ("get", "/api/me/", None, [401, 200, 200, 200, 200, 200]),
-    ("get", "/api/labels/", None, [401, 200, 200, 200, 200, 200]),
-    ("get", "/api/annotations/", None, [401, 200, 200, 200, 200, 200]),
+    ("get", "/api/articles/", None, [401, 200, 200, 200, 200, 200], listed("article")),
+    ("post", "/api/articles/", new_article_json, [401, 403, 403, 403, 403, 201], article_loaded),
+    ("get", "/api/articles/{article}/", None, [401, 200, 200, 200, 200, 200], the_one("article")),
+    ("delete", "/api/articles/{article}/", None, [401, 405, 405, 405, 405, 405], None),
+    ("get", "/api/sentences/", None, [401, 200, 200, 200, 200, 200], listed("sentence")),
+    (
+        "get",
+        "/api/sentences/{sentence}/",
+        None,
+        [401, 200, 200, 200, 200, 200],
+        the_one("sentence"),
+    ),
+    ("post", "/api/sentences/", {}, [401, 405, 405, 405, 405, 405], None),
+    ("get", "/api/candidates/", None, [401, 200, 200, 200, 200, 200], listed("candidate")),
+    (
+        "get",
+        "/api/candidates/{candidate}/",
+        None,
+        [401, 200, 200, 200, 200, 200],
+        the_one("candidate"),
+    ),
+    ("get", "/api/me/", None, [401, 200, 200, 200, 200, 200], me),
+    (
+        "get",
+        "/api/labels/",
+        None,
+        [401, 200, 200, 200, 200, 200],
+        lambda response, world, user: len(response.json()["labels"]) == 4,
+    ),
+    ("get", "/api/annotations/", None, [401, 200, 200, 200, 200, 200], annotation_seen),
     (
         "post",
         "/api/annotations/",
         {"sentence": "{free_sentence}", "label": "disputed"},
         [401, 201, 201, 201, 201, 201],
+        my_new_label,
     ),
     # The other reviewer (and staff, who are no moderators) have not labelled this sentence: the
     # annotation is not visible to them.
-    ("get", "/api/annotations/{annotation}/", None, [401, 200, 404, 200, 404, 200]),
+    (
+        "get",
+        "/api/annotations/{annotation}/",
+        None,
+        [401, 200, 404, 200, 404, 200],
+        the_one("annotation"),
+    ),
     (
         "patch",
         "/api/annotations/{annotation}/",
         {"label": "disputed", "version": 1},
         [401, 200, 404, 200, 404, 200],
+        relabelled("disputed"),
     ),
     (
         "put",
         "/api/annotations/{annotation}/",
         {"label": "not_claim", "version": 1},
         [401, 200, 404, 200, 404, 200],
+        relabelled("not_claim"),
     ),
-    ("delete", "/api/annotations/{annotation}/", None, [401, 204, 404, 204, 404, 204]),
-    ("get", "/api/annotations/999999/", None, [401, 404, 404, 404, 404, 404]),
-    ("get", "/api/schema/", None, [200, 200, 200, 200, 200, 200]),
+    ("delete", "/api/annotations/{annotation}/", None, [401, 204, 404, 204, 404, 204], gone),
+    ("get", "/api/annotations/999999/", None, [401, 404, 404, 404, 404, 404], None),
+    (
+        "get",
+        "/api/schema/",
+        None,
+        [200, 200, 200, 200, 200, 200],
+        lambda response, world, user: b"openapi: 3" in response.content,
+    ),
 ]
 CASES = [
-    pytest.param(method, path, body, persona, expected[i], id=f"{method} {path} {persona}")
-    for method, path, body, expected in MATRIX
+    pytest.param(method, path, body, persona, expected[i], check, id=f"{method} {path} {persona}")
+    for method, path, body, expected, check in MATRIX
     for i, persona in enumerate(PERSONAS)
 ]
 
@@ -93,13 +175,16 @@ def fill(value, ids):
     return value
 
 
-@pytest.mark.parametrize("method, path, body, persona, expected", CASES)
-def test_the_permission_matrix(request, world, method, path, body, persona, expected):
-    user = None if persona == "outsider" else request.getfixturevalue(persona)
-    response = getattr(client_for(user), method)(path.format(**world), fill(body, world))
+@pytest.mark.parametrize("method, path, body, persona, expected, check", CASES)
+def test_the_permission_matrix(request, world, method, path, body, persona, expected, check):
+    user = request.getfixturevalue(persona)
+    client = client_for(None if persona == "outsider" else user)
+    response = getattr(client, method)(path.format(**world), fill(body, world))
     assert response.status_code == expected, response.content
     if expected == 401:
         assert response.headers["WWW-Authenticate"] == "Token"
+    if expected < 300 and check is not None:
+        assert check(response, world, user), response.content
 
 
 def test_a_reviewer_sees_others_annotations_once_they_labelled_the_sentence_but_cannot_change_them(

@@ -10,13 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def low_rates(settings):
-    """Tight limits and counters of this test's own (not a shared Redis)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "throttle-tests",
-        }
-    }
+    """Tight limits (counted in a cache of this test's own: conftest.own_cache)."""
     settings.REST_FRAMEWORK = {
         **project_settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"auth": "2/minute", "write": "3/minute"},
@@ -52,6 +46,17 @@ def test_getting_a_token_with_a_password_is_throttled_per_address(reviewer):
     assert_throttled(
         client.post("/api/auth/token/", {"username": "reviewer", "password": "pw-reviewer"})
     )
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_address_throttle(reviewer):
+    client = client_for()
+    for n, password in enumerate(("wrong", "pw-reviewer", "pw-reviewer")):
+        response = client.post(
+            "/api/auth/token/",
+            {"username": "reviewer", "password": password},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    assert_throttled(response)
 
 
 def test_rotating_a_token_on_its_page_is_throttled(client, reviewer):

@@ -9,17 +9,6 @@ from tests.api_support import client_for
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def own_throttle_counters(settings):
-    """Token requests are throttled; these tests count from zero, whatever ran before."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "token-tests",
-        }
-    }
-
-
 def me_with(key):
     client = client_for()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")

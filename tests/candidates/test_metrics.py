@@ -43,3 +43,37 @@ def test_label_report():
     assert report["labels"]["false_flag"]["f1"] == 1.0
     assert report["accuracy"] == pytest.approx(3 / 5)
     assert report["n"] == 5
+
+
+def test_with_no_documents_the_ranking_report_has_every_figure_at_zero():
+    # evaluate_candidates prints these keys whatever the input.
+    assert ranking_report({}, ks=(1, 5)) == {"map": 0.0, "p@1": 0.0, "p@5": 0.0, "n_docs": 0}
+
+
+def test_label_report_figures_for_uneven_precision_and_recall():
+    pairs = [
+        ("disputed", "disputed"),
+        ("disputed", None),
+        (None, "disputed"),
+        (None, "disputed"),  # disputed: precision 1/2, recall 1/3
+        ("sourced", None),  # suggested, never true: no recall, F1 0
+    ]
+    labels = label_report(pairs)["labels"]
+    assert labels["disputed"] == {
+        "precision": 0.5,
+        "recall": pytest.approx(1 / 3),
+        "f1": pytest.approx(0.4),  # 2PR / (P + R)
+        "suggested": 2,
+        "support": 3,
+    }
+    assert labels["sourced"] == {
+        "precision": 0.0,
+        "recall": None,
+        "f1": 0.0,
+        "suggested": 1,
+        "support": 0,
+    }
+
+
+def test_label_report_of_no_pairs_has_no_accuracy():
+    assert label_report([]) == {"labels": {}, "accuracy": None, "n": 0}

@@ -6,6 +6,7 @@ import pytest
 
 from annotations.candidates import RULES_VERSION, SentenceInput, score_sentences
 from annotations.candidates.model import ClaimModel
+from annotations.candidates.scoring import MODEL_WEIGHT
 
 SEED = {
     "peskov": (
@@ -86,6 +87,12 @@ def test_rules_rank_factual_claims_above_small_talk():
         assert claim.score > score(chatter).score
 
 
+def test_rules_alone_score_a_sentence_full_of_cues_high_and_small_talk_near_zero():
+    # The score is shown as a bar: without a model it must still use the whole range.
+    assert score("psaki").score > 0.8
+    assert score("Thank you.").score < 0.05
+
+
 def test_results_carry_rule_reasons_without_a_model():
     result = score("reuters")
     assert 0.0 <= result.score <= 1.0
@@ -112,10 +119,22 @@ def _toy_model():
 
 def test_model_moves_the_score_and_is_recorded():
     model = _toy_model()
-    result = score("Exports rose 12 percent in 2016.", model)
-    assert result.reasons["model"]["version"] == model.version
+    text = "Exports rose 12 percent in 2016."
+    result = score(text, model)
+    # The rule score and the model's probability, each computed on its own.
+    rules_alone = score(text).score
+    probability = model.predict([SentenceInput(text)])[0]
     assert result.score == pytest.approx(
-        result.reasons["rule_score"] + result.reasons["model"]["contribution"]
+        MODEL_WEIGHT * probability + (1 - MODEL_WEIGHT) * rules_alone
     )
+    # The model visibly moves the score, and has the larger share: the score lies nearer its
+    # probability than the rules' (neither holds if the model's share is 0 or it is ignored).
+    assert abs(result.score - rules_alone) > 0.15
+    assert abs(result.score - probability) < abs(result.score - rules_alone)
+    assert result.reasons["rule_score"] == pytest.approx(rules_alone)
+    assert result.reasons["model"] == {
+        "version": model.version,
+        "contribution": pytest.approx(result.score - rules_alone),
+    }
     assert result.score > score("Thank you, Senator.", model).score
     assert score("psaki", model).suggested_label == "false_flag"

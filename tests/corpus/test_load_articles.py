@@ -1,11 +1,14 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from annotations.corpus import services
 from annotations.corpus.models import Article, Sentence
+from annotations.corpus.seedfile import parse_seed_file
 from annotations.jobs import JobStatus
 from tests.conftest import SEED_ARTICLE, SEEDS, seed_text
 
 pytestmark = pytest.mark.django_db
+RACED = "https://e.com/raced"
 
 
 def load(*paths, capsys=None):
@@ -97,12 +100,26 @@ def test_many_files_load_in_batches_and_all_get_precomputed(
 def test_an_article_stored_by_a_concurrent_load_is_reported_and_the_rest_still_load(
     tmp_path, capsys, monkeypatch
 ):
-    (tmp_path / "a_first.txt").write_bytes(seed_text(url="https://e.com/raced"))
-    load(tmp_path / "a_first.txt")
+    (tmp_path / "a_raced.txt").write_bytes(seed_text(url=RACED))
     (tmp_path / "b_new.txt").write_bytes(seed_text(url="https://e.com/new", body="Fresh text."))
-    # Another loader stored the URL between this run's existence check and its write.
-    monkeypatch.setattr(type(Article.objects), "in_bulk", lambda *args, **kwargs: {})
+    split, store_segmented, batches = services.split_sentences, services.store_segmented, []
+
+    def another_loader_stores_it_meanwhile(body):
+        # Between this run's check for stored URLs and its write, another process loads one.
+        if not Article.objects.filter(url=RACED).exists():
+            seed = parse_seed_file("other", seed_text(url=RACED))
+            store_segmented({0: (seed, split(seed.body))})
+        return split(body)
+
+    def store(items):
+        batches.append(len(items))
+        return store_segmented(items)
+
+    monkeypatch.setattr(services, "split_sentences", another_loader_stores_it_meanwhile)
+    monkeypatch.setattr(services, "store_segmented", store)
     output = load(tmp_path, capsys=capsys)
+    # The batch's write failed on the raced URL, then each article was written on its own.
+    assert batches == [2, 1, 1]
     assert "1 loaded, 1 already present, 0 failed" in output.out
     assert Article.objects.get(url="https://e.com/new").sentences.get().text == "Fresh text."
-    assert Article.objects.filter(url="https://e.com/raced").count() == 1
+    assert Article.objects.get(url=RACED).source_name == "other"

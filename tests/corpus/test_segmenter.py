@@ -37,8 +37,25 @@ def test_it_splits_the_seed_article_into_19_sentences():
 
 
 def test_it_numbers_paragraphs_and_skips_blank_lines():
-    spans = split_sentences("One. Two.\n\nThree.")
-    assert [(s.paragraph, s.text) for s in spans] == [(0, "One."), (0, "Two."), (1, "Three.")]
+    spans = split_sentences("One. Two.\n\nThree.\n \nFour.")
+    assert [(s.paragraph, s.text) for s in spans] == [
+        (0, "One."),
+        (0, "Two."),
+        (1, "Three."),
+        (2, "Four."),
+    ]
+
+
+def test_it_leaves_white_space_around_sentences_out_of_their_offsets():
+    # Bodies from seed files are trimmed, but split_sentences takes any text.
+    body = "   Hello.  World.  \n\t Again. "
+    spans = split_sentences(body)
+    assert [(s.start, s.end, s.text) for s in spans] == [
+        (3, 9, "Hello."),
+        (11, 17, "World."),
+        (22, 28, "Again."),
+    ]
+    assert_offsets_hold(body)
 
 
 @pytest.mark.parametrize(

@@ -175,11 +175,27 @@ def test_precompute_uses_a_constant_number_of_queries_per_batch(django_assert_nu
     assert queries_for(ids[:1]) == queries_for(ids[1:])
 
 
-def test_the_command_queues_all_stale_or_given_articles(seed_article, capsys):
-    call_command("precompute_candidates", "--all")
-    assert "queued candidate precompute for 1 article(s)" in capsys.readouterr().out
-    call_command("precompute_candidates", str(seed_article.pk))
-    call_command("precompute_candidates", "--stale")
-    assert "for 0 article(s)" in capsys.readouterr().out.splitlines()[-1]
+def test_the_command_recomputes_the_given_stale_or_all_articles(
+    seed_article, capsys, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        [other] = ingest_files([("b.txt", seed_text(url="https://example.com/b"))])
+    Candidate.objects.all().delete()
+
+    def run(*arguments):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("precompute_candidates", *arguments)
+        counts = [
+            Candidate.objects.filter(sentence__article=pk).count()
+            for pk in (seed_article.pk, other.article_id)
+        ]
+        return capsys.readouterr().out.strip(), counts
+
+    assert run(str(seed_article.pk)) == ("queued candidate precompute for 1 article(s)", [19, 0])
+    assert run("--stale") == ("queued candidate precompute for 0 article(s)", [19, 0])
+    Article.objects.filter(pk=other.article_id).update(precompute_status=JobStatus.FAILED)
+    assert run("--stale") == ("queued candidate precompute for 1 article(s)", [19, 2])
+    Candidate.objects.all().delete()
+    assert run("--all") == ("queued candidate precompute for 2 article(s)", [19, 2])
     with pytest.raises(CommandError, match="no article with id 999"):
         call_command("precompute_candidates", "999")

@@ -49,6 +49,6 @@ def test_a_real_worker_runs_a_training_run_and_rescores_the_articles():
                 run.detector_version
             }
 
-        wait_for(rescored, timeout=60, message="the worker to train and re-score the article")
+        wait_for(rescored, message="the worker to train and re-score the article")
     assert (run.status, run.trigger) == ("done", "command") and run.detector_version.model
     assert run.started_at and run.finished_at

@@ -7,12 +7,19 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 
 from annotations.api.annotations import AnnotationWriteSerializer, MyAnnotationSerializer
 from annotations.review.models import Annotation, History
-from annotations.review.services import annotation_clear, annotation_payload, annotation_save
-from annotations.roles import NotYourAnnotation
+from annotations.review.services import (
+    VersionConflict,
+    annotation_clear,
+    annotation_payload,
+    annotation_save,
+)
+from annotations.roles import ArticleLocked, NotYourAnnotation
 from annotations.web.forms import AnnotationActionForm
+from annotations.webhooks import services as webhook_services
 from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.reviewing import load_article, sentence
 from tests.services import require_postgres
@@ -159,3 +166,163 @@ def test_a_change_merges_with_what_is_stored_once_it_holds_the_row(first, review
     stored = Annotation.objects.get()
     assert (stored.label, stored.note, stored.version) == ("disputed", "after", 3)
     assert relabelled.note == "after"
+
+
+@pytest.mark.django_db
+def test_it_refuses_fields_that_are_not_annotation_inputs(first, reviewer):
+    with pytest.raises(TypeError) as refused:
+        save(first, reviewer, label="sourced", version=7, reviewer_id=2)
+    assert str(refused.value) == "not annotation input fields: reviewer_id, version"
+    assert not Annotation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_says_whether_it_created_the_annotation(first, reviewer):
+    changes = {"label": "sourced"}
+    assert annotation_save(sentence=first, reviewer=reviewer, changes=changes)[1] is True
+    changes = {"label": "disputed"}
+    assert annotation_save(sentence=first, reviewer=reviewer, changes=changes)[1] is False
+
+
+@pytest.mark.django_db
+def test_each_sentence_keeps_its_own_annotation_of_a_reviewer(first, reviewer):
+    second = sentence(first.article, 1)
+    save(first, reviewer, label="sourced")
+    save(second, reviewer, label="not_claim")
+    stored = Annotation.objects.values_list("sentence", "label", "version")
+    assert set(stored) == {(first.pk, "sourced", 1), (second.pk, "not_claim", 1)}
+
+
+@pytest.mark.django_db
+def test_a_stale_version_is_refused_with_what_is_stored_now(first, reviewer):
+    # expected_version=0 means "no annotation yet"; each save that changes something adds one.
+    annotation, _ = annotation_save(
+        sentence=first, reviewer=reviewer, changes={"label": "sourced"}, expected_version=0
+    )
+    annotation_save(sentence=first, reviewer=reviewer, changes={"note": "seen"}, expected_version=1)
+    for stale in (0, 1, 3):
+        with pytest.raises(VersionConflict) as conflict:
+            annotation_save(
+                sentence=first,
+                reviewer=reviewer,
+                changes={"label": "disputed"},
+                expected_version=stale,
+            )
+        assert (conflict.value.current.pk, conflict.value.current.version) == (annotation.pk, 2)
+        assert str(conflict.value) == (
+            "annotation was changed by someone else (now version 2); "
+            "reload it and apply your change again"
+        )
+    with pytest.raises(VersionConflict):
+        annotation_clear(annotation=annotation, actor=reviewer, expected_version=1)
+    stored = Annotation.objects.get()
+    assert (stored.label, stored.note, stored.version) == ("sourced", "seen", 2)
+    annotation_clear(annotation=annotation, actor=reviewer, expected_version=2)
+    assert not Annotation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_first_save_expecting_an_annotation_is_refused(first, reviewer):
+    with pytest.raises(VersionConflict) as conflict:
+        annotation_save(
+            sentence=first, reviewer=reviewer, changes={"label": "sourced"}, expected_version=1
+        )
+    assert conflict.value.current.version == 0  # nothing stored
+    assert not Annotation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_locked_article_is_changed_by_moderators_only(first, reviewer, moderator):
+    annotation = save(first, reviewer, label="sourced")
+    first.article.locked = True
+    first.article.save()
+    with pytest.raises(ArticleLocked):
+        save(first, reviewer, label="disputed")
+    with pytest.raises(ArticleLocked):
+        annotation_clear(annotation=annotation, actor=reviewer)
+    assert save(first, reviewer, actor=moderator, label="disputed").label == "disputed"
+    annotation_clear(annotation=annotation, actor=moderator)
+    assert not Annotation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_history_names_the_annotation_even_after_it_is_deleted(first, reviewer):
+    annotation = save(first, reviewer, label="sourced")
+    save(first, reviewer, label="disputed")
+    annotation_clear(annotation=annotation, actor=reviewer)
+    assert set(History.objects.values_list("subject", "subject_id", "sentence")) == {
+        ("annotation", annotation.pk, first.pk)
+    }
+
+
+@pytest.mark.django_db
+def test_each_change_is_announced_to_webhooks_once_it_commits(
+    first, reviewer, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(webhook_services, "_queue", lambda ids: None)  # recorded, not sent
+    WebhookEndpoint.objects.create(
+        url="https://hooks.example.org/",
+        secret="whsec_x",
+        events=["annotation.created", "annotation.updated", "annotation.deleted"],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        annotation = save(first, reviewer, label="sourced")
+        created = annotation_payload(annotation)
+    with django_capture_on_commit_callbacks(execute=True):
+        save(first, reviewer, label="disputed")
+        updated = annotation_payload(Annotation.objects.get())
+    with django_capture_on_commit_callbacks(execute=True):
+        annotation_clear(annotation=annotation, actor=reviewer)
+    sent = [(d.event, d.payload["data"]) for d in WebhookDelivery.objects.order_by("id")]
+    assert sent == [
+        ("annotation.created", created),
+        ("annotation.updated", updated),
+        ("annotation.deleted", updated),  # what was deleted
+    ]
+
+
+def lose_the_race_for_the_first_save(monkeypatch):
+    """The next look for the annotation finds nothing, as when another request of the same
+    reviewer inserts it just after: the insert then breaks the one-per-reviewer constraint."""
+    real_first = QuerySet.first
+    missed = []
+
+    def first(queryset):
+        if queryset.model is Annotation and not missed:
+            missed.append(queryset)
+            return None
+        return real_first(queryset)
+
+    monkeypatch.setattr(QuerySet, "first", first)
+    return missed
+
+
+@pytest.mark.django_db
+def test_a_first_save_that_lost_the_race_changes_the_winners_annotation(
+    first, reviewer, monkeypatch
+):
+    winner = save(first, reviewer, label="sourced", note="first tab")
+    missed = lose_the_race_for_the_first_save(monkeypatch)
+    annotation, created = annotation_save(
+        sentence=first, reviewer=reviewer, changes={"label": "disputed"}, replace=True
+    )
+    assert missed, "the race was not simulated"
+    assert (annotation.pk, created) == (winner.pk, False)
+    stored = Annotation.objects.get()
+    assert (stored.label, stored.note, stored.version) == ("disputed", "", 2)
+    assert History.objects.latest("id").action == "updated"
+
+
+@pytest.mark.django_db
+def test_a_first_save_that_lost_the_race_expecting_no_annotation_is_refused(
+    first, reviewer, monkeypatch
+):
+    save(first, reviewer, label="sourced")
+    missed = lose_the_race_for_the_first_save(monkeypatch)
+    with pytest.raises(VersionConflict) as conflict:
+        annotation_save(
+            sentence=first, reviewer=reviewer, changes={"label": "disputed"}, expected_version=0
+        )
+    assert missed, "the race was not simulated"
+    assert conflict.value.current.label == "sourced"
+    assert Annotation.objects.get().label == "sourced"

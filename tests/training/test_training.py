@@ -183,12 +183,42 @@ def test_the_sweep_retrains_once_enough_labels_were_given_or_changed(
     assert run.status == "done" and run.detector_version == active_detector() != trained
 
 
-def test_evaluate_prints_map_and_precision_at_k_without_storing(debate, capsys):
-    call_command("evaluate_candidates", str(debate))
-    output = capsys.readouterr().out
-    assert "documents: 1, sentences: 18" in output
-    for metric in ("MAP", "P@1 ", "P@5 ", "P@10", "P@20", "P@50"):
-        assert metric in output
+@override_settings(CANDIDATE_ENCODER="minilm")
+def test_with_sentence_embeddings_configured_training_and_scoring_use_them(
+    debate, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
+        call_command("import_labels", str(debate))
+        call_command("train_candidates", "--wait")
+    detector = active_detector()
+    assert detector.training["params"]["encoder"] == "minilm"
+    candidates = Candidate.objects.filter(sentence__article_id=outcome.article_id)
+    assert {c.reasons["model"]["version"] for c in candidates} == {detector.training["version"]}
+    assert candidates.count() == 19
+
+
+def test_evaluate_prints_map_and_precision_at_k_without_storing(tmp_path, capsys):
+    # Two documents whose ranking by the rules is plain: claims with figures far above thanks.
+    # In "a" both check-worthy sentences rank first (AP 1); in "b" the only one is a "thank
+    # you", ranked last of three (AP 1/3).
+    rows = [
+        *({"document": "a", "text": text, "checkworthy": 1} for text in CLAIMS[:2]),
+        *({"document": "a", "text": text, "checkworthy": 0} for text in OTHER[:3]),
+        {"document": "b", "text": OTHER[0], "checkworthy": 1},
+        *({"document": "b", "text": text, "checkworthy": 0} for text in CLAIMS[2:4]),
+    ]
+    path = tmp_path / "two.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    call_command("evaluate_candidates", str(path))
+    output = capsys.readouterr().out.splitlines()
+    assert "documents: 2, sentences: 8" in output
+    # MAP (1 + 1/3) / 2; P@k averages the documents' hits in their top k, over k.
+    expected = {"MAP": 0.6667, "P@1": 0.5, "P@5": 0.3, "P@10": 0.15, "P@20": 0.075, "P@50": 0.03}
+    printed = {
+        line.split()[0]: float(line.split()[1]) for line in output if line[:2] in ("MA", "P@")
+    }
+    assert printed == expected
     assert not LabelledSentence.objects.exists()
 
 

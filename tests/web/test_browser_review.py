@@ -244,3 +244,122 @@ def test_the_review_page_fits_a_phone_screen(
     disputed.tap()
     expect(page.locator("#s0 .my-label")).to_have_text("Disputed")
     assert script_errors == []
+
+
+def test_a_reviewer_goes_back_and_clears_a_label_with_the_keyboard(
+    log_in, live_server, users, seed_article, script_errors
+):
+    from playwright.sync_api import expect
+
+    reviewer, _ = users
+    page = log_in("reviewer", "pw-reviewer")
+    page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
+    expect(page.locator("#s0")).to_be_focused()
+    page.keyboard.press("1")
+    expect(page.locator("#s0 .status")).to_have_text("Saved ✓")
+    page.keyboard.press("0")
+    expect(page.locator("#s1 .status")).to_have_text("Saved ✓")
+    expect(page.locator("#s2")).to_be_focused()
+
+    # k and the up arrow each go back one sentence.
+    page.keyboard.press("k")
+    expect(page.locator("#s1")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(page.locator("#s0")).to_be_focused()
+
+    # x clears my label of the current sentence, and only of that one.
+    page.keyboard.press("x")
+    expect(page.locator("#s0 .my-label")).to_have_text("Not labelled")
+    expect(page.locator("#s0 .status")).to_have_text("Saved ✓")
+    expect(page.locator("#s0")).to_be_focused()  # it is the first unlabelled one again
+    stored = Annotation.objects.select_related("sentence")
+    assert [(a.sentence.index, a.reviewer, a.label) for a in stored] == [(1, reviewer, "not_claim")]
+    page.reload()
+    expect(page.locator("#s0 .my-label")).to_have_text("Not labelled")
+    expect(page.locator("#s1 .my-label")).to_have_text("Not a claim")
+    assert script_errors == []
+
+
+def test_the_keyboard_shows_a_sentences_reasons_and_the_help(
+    log_in, live_server, users, seed_article, script_errors
+):
+    from playwright.sync_api import expect
+
+    from annotations.labels import LABEL_PRECEDENCE_RULE
+
+    page = log_in("reviewer", "pw-reviewer")
+    page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
+    expect(page.locator("#s0")).to_be_focused()  # the page's script has run
+    page.keyboard.press("j")  # r acts on the current sentence, not on the first one
+    expect(page.locator("#s1")).to_be_focused()
+
+    # r shows why the sentence was suggested, and hides it again.
+    reasons = page.locator("#s1 details.reasons")
+    expect(reasons).to_have_js_property("open", False)
+    page.keyboard.press("r")
+    expect(reasons).to_have_js_property("open", True)
+    expect(reasons.locator("p")).to_be_visible()
+    expect(reasons.locator("p")).to_contain_text("Score ")
+    expect(page.locator("#s0 details.reasons")).to_have_js_property("open", False)
+    page.keyboard.press("r")
+    expect(reasons).to_have_js_property("open", False)
+    expect(reasons.locator("p")).to_be_hidden()
+
+    # ?: the shortcuts and the label guideline; Escape closes them.
+    help_dialog = page.locator("#help-dialog")
+    expect(help_dialog).to_be_hidden()
+    page.keyboard.press("?")
+    expect(help_dialog).to_be_visible()
+    expect(help_dialog.get_by_role("heading", name="Shortcuts")).to_be_visible()
+    expect(help_dialog).to_contain_text("Clear my label")
+    expect(help_dialog.get_by_role("heading", name="Label guideline")).to_be_visible()
+    expect(help_dialog).to_contain_text(LABEL_PRECEDENCE_RULE)
+    page.keyboard.press("Escape")
+    expect(help_dialog).to_be_hidden()
+    expect(page.locator("#s1")).to_be_focused()
+    assert script_errors == []
+
+
+def test_g_goes_to_the_highest_scored_unlabelled_sentence_of_any_article(
+    log_in, live_server, users, seed_article, script_errors
+):
+    from playwright.sync_api import expect
+
+    from annotations.detection.models import Candidate
+
+    reviewer, _ = users
+    body = "The sky is blue. Police claimed it was a false flag."
+    [outcome] = ingest_files([("other.txt", seed_text(url="https://example.com/b", body=body))])
+    # The latest candidate of each sentence decides; highest score first.
+    scores = {
+        c.sentence: c.score for c in Candidate.objects.select_related("sentence").order_by("pk")
+    }
+    ranked = sorted(scores, key=scores.get, reverse=True)
+    # The fixture's point: the order goes from one article to the other and back.
+    assert [s.article_id for s in ranked[:3]] == [
+        seed_article.pk,
+        outcome.article_id,
+        seed_article.pk,
+    ]
+
+    page = log_in("reviewer", "pw-reviewer")  # g works from the article list too
+    page.wait_for_load_state()  # the keys are handled once the deferred script has run
+    for sentence, key in zip(ranked[:3], "103", strict=True):
+        page.keyboard.press("g")
+        expect(page).to_have_url(
+            f"{live_server.url}/articles/{sentence.article_id}/#s{sentence.index}"
+        )
+        expect(page.locator(f"#s{sentence.index}")).to_be_focused()
+        page.keyboard.press(key)  # labelled, it is no longer next
+        expect(page.locator(f"#s{sentence.index} .status")).to_have_text("Saved ✓")
+
+    # Everything labelled: g comes back to the article list and says so.
+    Annotation.objects.bulk_create(
+        Annotation(sentence=sentence, reviewer=reviewer, label="not_claim")
+        for sentence in ranked[3:]
+    )
+    page.keyboard.press("g")
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Articles")).to_be_visible()
+    expect(page.locator(".messages")).to_contain_text("Nothing left to label")
+    assert script_errors == []

@@ -37,7 +37,9 @@ def test_it_stores_span_claimant_source_and_note(reviewer, client, first):
         "note": "checked the wire",
         "expected_version": 0,
     }
-    html = save(client, first, data).content.decode()
+    response = save(client, first, data)
+    assert response.status_code == 200
+    html = response.content.decode()
     annotation = Annotation.objects.get(sentence=first, reviewer=reviewer)
     assert (annotation.span_start, annotation.span_end) == (0, 6)
     assert (annotation.claimant, annotation.source_name) == ("Kremlin", "Reuters")
@@ -49,7 +51,10 @@ def test_it_stores_span_claimant_source_and_note(reviewer, client, first):
 def test_changing_the_label_keeps_the_note_and_source_already_stored(reviewer, client, first):
     label(first, reviewer, "sourced", note="keep me", source_name="TASS")
     client.force_login(reviewer)
-    save(client, first, {"label": "disputed", "expected_version": 1})
+    response = save(client, first, {"label": "disputed", "expected_version": 1})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-version="2"' in html
+    assert 'data-label="disputed"' in html and "keep me" in html and "TASS" in html
     annotation = Annotation.objects.get(sentence=first, reviewer=reviewer)
     assert (annotation.label, annotation.note, annotation.source_name) == (
         "disputed",
@@ -62,7 +67,8 @@ def test_changing_the_label_keeps_the_note_and_source_already_stored(reviewer, c
 def test_it_can_remove_the_claim_span(reviewer, client, first):
     label(first, reviewer, "sourced", span_start=0, span_end=6)
     client.force_login(reviewer)
-    save(client, first, {"label": "sourced", "clear_span": "1", "expected_version": 1})
+    response = save(client, first, {"label": "sourced", "clear_span": "1", "expected_version": 1})
+    assert response.status_code == 200 and "<mark" not in response.content.decode()
     annotation = Annotation.objects.get(sentence=first, reviewer=reviewer)
     assert (annotation.span_start, annotation.span_end) == (None, None)
 
@@ -128,8 +134,11 @@ def test_a_stale_clear_gets_a_conflict(reviewer, client, first):
 def test_saving_touches_only_my_own_annotation(reviewer, other_reviewer, client, first):
     label(first, other_reviewer, "false_flag", note="theirs")
     client.force_login(reviewer)
-    save(client, first, {"label": "not_claim", "expected_version": 0})
-    clear(client, first, {"expected_version": 1})
+    saved = save(client, first, {"label": "not_claim", "expected_version": 0}).content.decode()
+    # Once I have labelled it, everyone's labels show, theirs and mine.
+    assert "All reviewers: &quot;False flag&quot; allegation 1 · Not a claim 1" in saved
+    cleared = clear(client, first, {"expected_version": 1}).content.decode()
+    assert "Not labelled" in cleared and "All reviewers" not in cleared
     theirs = Annotation.objects.get(sentence=first, reviewer=other_reviewer)
     assert (theirs.label, theirs.note, theirs.version) == ("false_flag", "theirs", 1)
 

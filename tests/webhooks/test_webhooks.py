@@ -15,12 +15,19 @@ from annotations.corpus.models import Sentence
 from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from annotations.webhooks.services import deliver, new_secret, url_problem
 from annotations.webhooks.tasks import (
+    RETRY_BACKOFF_MAX_SECONDS,
     DeliveryFailed,
     deliver_webhook_task,
     sweep_webhook_deliveries_task,
 )
 from tests.api_support import client_for, load_articles
-from tests.services import celery_worker, require_postgres, require_redis, wait_for
+from tests.services import (
+    CEILING_SECONDS,
+    celery_worker,
+    require_postgres,
+    require_redis,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +46,7 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
-                receiver.released.wait(timeout=30)
+                receiver.released.wait(timeout=CEILING_SECONDS)
                 self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
                 self.end_headers()
 
@@ -131,6 +138,29 @@ def test_a_failing_receiver_is_retried_then_the_delivery_is_marked_failed(
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("failed", settings.WEBHOOK_MAX_ATTEMPTS)
     assert delivery.last_error == "receiver answered HTTP 500"
+
+
+def test_retries_wait_longer_and_longer(
+    receiver, allow_private, reviewer, sentence, settings, django_capture_on_commit_callbacks
+):
+    """A receiver that is down is not hammered: each retry waits up to twice as long as the last
+    (exponential backoff with jitter, from 10 s), never more than an hour."""
+    subscribe(receiver, "annotation.created")
+    receiver.statuses = [500] * 100
+    waits = []
+    retry = deliver_webhook_task.retry
+
+    def recording_retry(*args, **kwargs):
+        waits.append(kwargs.get("countdown"))
+        return retry(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deliver_webhook_task, "retry", recording_retry)
+        label(reviewer, sentence, django_capture_on_commit_callbacks)
+    assert len(waits) == settings.WEBHOOK_MAX_ATTEMPTS - 1
+    for retries, wait in enumerate(waits):
+        assert wait is not None, "a retry without a backoff waits Celery's default 3 minutes"
+        assert 0 <= wait <= min(10 * 2**retries, RETRY_BACKOFF_MAX_SECONDS)
 
 
 def test_a_receiver_that_fails_once_gets_the_delivery_on_the_retry(

@@ -1,0 +1,49 @@
+"""Celery beat runs every sweep, and a worker knows every task: each scheduled or queued task is
+registered under its name in a fresh worker-like process (a name that matches no task would be
+sent to workers that drop it), and the sweeps run every 5 minutes by default."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+# What `celery -A factcheck worker` registers: the app, Django, then the autodiscovered tasks.
+REGISTERED_TASKS = """
+import json, django
+from factcheck.celery import app
+django.setup()
+app.loader.import_default_modules()
+print(json.dumps(sorted(name for name in app.tasks if name.startswith("annotations."))))
+"""
+SWEEPS = {
+    "annotations.detection.tasks.sweep_stale_precompute_task",
+    "annotations.training.tasks.sweep_training_runs_task",
+    "annotations.webhooks.tasks.sweep_webhook_deliveries_task",
+}
+QUEUED = {
+    "annotations.detection.tasks.precompute_articles_task",
+    "annotations.training.tasks.run_training_task",
+    "annotations.webhooks.tasks.deliver_webhook_task",
+}
+
+
+def registered() -> set[str]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings", "SECRET_KEY": "x"}
+    run = subprocess.run(
+        [sys.executable, "-c", REGISTERED_TASKS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(json.loads(run.stdout))
+
+
+def test_every_sweep_is_scheduled_every_five_minutes_and_every_task_is_registered(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert {entry["task"] for entry in schedule.values()} == SWEEPS
+    assert {entry["schedule"] for entry in schedule.values()} == {300}
+    assert registered() == SWEEPS | QUEUED
