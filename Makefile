@@ -26,10 +26,14 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-embeddings.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
+
+# axe-core, which the browser tests inject into pages (the app itself has no JavaScript build).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
 
 .dev-secret-key:
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@

@@ -2,7 +2,7 @@
 
 from .corpus.models import Article, Sentence
 from .detection.models import Candidate, DetectorModel, DetectorVersion
-from .review.models import Adjudication, Annotation, History
+from .review.models import Adjudication, Annotation, History, ReviewerSettings
 from .training.models import LabelledSentence, TrainingRun
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -15,6 +15,7 @@ __all__ = [
     "DetectorVersion",
     "History",
     "LabelledSentence",
+    "ReviewerSettings",
     "Sentence",
     "TrainingRun",
     "WebhookDelivery",

@@ -44,7 +44,13 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="obtain-token"),
     path("token/", api_token, name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", template_name="annotations/api_swagger.html"
+        ),
+        name="docs",
+    ),
     path(
         "redoc/",
         images_from_this_server_only(

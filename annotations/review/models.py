@@ -133,3 +133,23 @@ class History(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.subject} #{self.subject_id}"
+
+
+class ReviewerSettings(models.Model):
+    """A reviewer's choices for the review page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="review_settings",
+    )
+    shortcuts = models.BooleanField(
+        default=True, help_text="single-key shortcuts on the review page (WCAG 2.1.4: can be off)"
+    )
+
+    class Meta:
+        verbose_name_plural = "reviewer settings"
+
+    def __str__(self) -> str:
+        return f"settings of {self.user}"

@@ -26,7 +26,7 @@ from annotations.jobs import JobStatus
 from annotations.labels import most_specific
 from annotations.roles import is_moderator_sql
 
-from .models import Adjudication, Annotation, ModerationStatus
+from .models import Adjudication, Annotation, ModerationStatus, ReviewerSettings
 
 CANDIDATE_CLAIM_SCORE = 0.5  # a sentence counts as a candidate claim from this score up
 ARTICLE_SORTS = {
@@ -218,3 +218,9 @@ def next_unlabelled_sentence(user) -> Sentence | None:
         .order_by(F("score").desc(nulls_last=True), "article_id", "index")
         .first()
     )
+
+
+def shortcuts_enabled(user) -> bool:
+    """Whether the user keeps the review page's single-key shortcuts (on unless turned off)."""
+    chosen = ReviewerSettings.objects.filter(user=user).values_list("shortcuts", flat=True)
+    return chosen.first() is not False

@@ -13,7 +13,7 @@ from annotations.roles import check_can_change_annotation, check_can_edit_articl
 from annotations.webhooks.models import WebhookEvent
 from annotations.webhooks.services import emit
 
-from .models import Annotation, History, ModerationStatus
+from .models import Annotation, History, ModerationStatus, ReviewerSettings
 
 EVIDENCE_URL = URLValidator(schemes=["http", "https"])
 
@@ -177,3 +177,11 @@ def _record(annotation: Annotation, actor, action: str, event: str, before, afte
     )
     payload = annotation_payload(annotation)  # taken now: the row may be deleted
     transaction.on_commit(lambda: emit(event, [payload]))
+
+
+def reviewer_settings_save(*, user, shortcuts: bool) -> ReviewerSettings:
+    """Keep the user's choices for the review page."""
+    chosen, _ = ReviewerSettings.objects.update_or_create(
+        user=user, defaults={"shortcuts": shortcuts}
+    )
+    return chosen

@@ -43,6 +43,13 @@ class ArticleFilterForm(forms.Form):
         }
 
 
+class ReviewerSettingsForm(forms.Form):
+    """The review page's settings, and the page to go back to."""
+
+    shortcuts = forms.BooleanField(required=False)
+    next = forms.CharField(required=False)
+
+
 class SentenceSearchForm(forms.Form):
     q = forms.CharField(label="Search sentences", required=False, max_length=200)
 

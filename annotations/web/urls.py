@@ -10,6 +10,7 @@ urlpatterns = [
     path("annotations/save", views.tag_sentence, {"clear": False}, name="annotation_save"),
     path("annotations/clear", views.tag_sentence, {"clear": True}, name="annotation_clear"),
     path("next/", views.next_sentence, name="next_sentence"),
+    path("settings", views.save_settings, name="reviewer_settings"),
     path("search/", views.sentence_search, name="sentence_search"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -14,6 +14,7 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from annotations.corpus.models import Article, Sentence
@@ -22,10 +23,20 @@ from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, Label
 from annotations.review import selectors
 from annotations.review.models import Annotation
 from annotations.review.selectors import SentenceRow
-from annotations.review.services import VersionConflict, annotation_clear, annotation_save
+from annotations.review.services import (
+    VersionConflict,
+    annotation_clear,
+    annotation_save,
+    reviewer_settings_save,
+)
 from annotations.roles import ArticleLocked, can_edit_article, is_moderator
 
-from .forms import AnnotationActionForm, ArticleFilterForm, SentenceSearchForm
+from .forms import (
+    AnnotationActionForm,
+    ArticleFilterForm,
+    ReviewerSettingsForm,
+    SentenceSearchForm,
+)
 from .presenters import LABEL_KEYS, LABEL_NAMES, sentence_item
 
 PAGE_SIZE = 50
@@ -73,6 +84,7 @@ def article_detail(request, pk: int):
             "precedence_rule": LABEL_PRECEDENCE_RULE,
             "label_keys": [(LABEL_KEYS[value], value, name) for value, name in Label.choices],
             "max_length": Annotation.max_lengths(),
+            "shortcuts": selectors.shortcuts_enabled(request.user),
         },
     )
 
@@ -146,6 +158,21 @@ def tag_sentence(request, clear: bool):
     except (ValidationError, PermissionDenied, VersionConflict) as error:
         return _refused(request, row, error)
     return _fragment(request, selectors.row_after_own_change(row, annotation), state="saved")
+
+
+@login_required
+@require_POST
+def save_settings(request):
+    """Keep the review page's settings for the user, then go back to the page."""
+    form = ReviewerSettingsForm(request.POST)
+    form.is_valid()  # an unticked box is simply off; a missing page goes to the list
+    shortcuts = form.cleaned_data.get("shortcuts", False)
+    reviewer_settings_save(user=request.user, shortcuts=shortcuts)
+    messages.success(request, f"Single-key shortcuts turned {'on' if shortcuts else 'off'}.")
+    back = form.cleaned_data.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
+    return redirect("annotations:article_list")
 
 
 @login_required

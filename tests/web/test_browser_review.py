@@ -4,64 +4,17 @@ import os
 import shutil
 
 import pytest
-from django.contrib.auth.models import User
 
 from annotations.corpus.models import Article, Sentence
 from annotations.corpus.services import ingest_files
 from annotations.review.models import Annotation
-from tests.conftest import ROOT, SEED_ARTICLE, seed_text
+from tests.conftest import ROOT, seed_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 README_SCREENSHOT = ROOT / "docs" / "review-page.png"
 EVIDENCE_URL = "https://apnews.com/article/russia-ukraine-peskov"
 NOTE = "Check the AP copy for the exact wording"
-
-
-@pytest.fixture
-def users(transactional_db):
-    return (
-        User.objects.create_user("reviewer", password="pw-reviewer"),
-        User.objects.create_user("other", password="pw-other"),
-    )
-
-
-@pytest.fixture
-def seed_article(transactional_db):
-    [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
-    return Article.objects.get(pk=outcome.article_id)  # candidates are computed on commit
-
-
-@pytest.fixture
-def script_errors():
-    """JavaScript errors raised on any page the test opened."""
-    return []
-
-
-@pytest.fixture
-def log_in(browser, live_server, script_errors):
-    """Open a browser session of its own and log in through the login page."""
-    from playwright.sync_api import expect
-
-    contexts = []
-
-    def log_in(username, password, viewport=None, **context_options):
-        context = browser.new_context(
-            viewport=viewport or {"width": 1280, "height": 900}, **context_options
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: script_errors.append(error))
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="Articles")).to_be_visible()
-        return page
-
-    yield log_in
-    for context in contexts:
-        context.close()
 
 
 def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
@@ -98,13 +51,16 @@ def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
     page.keyboard.press("1")
     expect(page.locator("#s1")).to_have_attribute("data-state", "unsaved")
     expect(page.locator("#s1 .status")).to_contain_text("Not saved: Sourced")
-    expect(page.locator("#save-status")).to_contain_text("1 sentence not saved")
+    # The page's live region says so too.
+    expect(page.locator("#save-status")).to_contain_text(
+        "Sentence 2: not saved (connection or server problem). 1 sentence not saved"
+    )
     # ...and is sent again, before it, with the next action.
     expect(page.locator("#s2")).to_be_focused()
     page.keyboard.press("0")
     expect(page.locator("#s1 .status")).to_have_text("Saved ✓")
     expect(page.locator("#s2 .status")).to_have_text("Saved ✓")
-    expect(page.locator("#save-status")).to_have_text("")
+    expect(page.locator("#save-status")).to_have_text("Sentence 3 saved as Not a claim.")
     assert len(aborted) == 1
 
     # n: a note; the label defaults to the suggested one.
@@ -199,7 +155,11 @@ def test_a_locked_article_refuses_edits(log_in, live_server, users, seed_article
     # Opened again, it is read-only: no buttons, and keys send nothing.
     page.reload()
     expect(page.get_by_role("note")).to_contain_text("locked by a moderator")
-    expect(page.get_by_role("toolbar").get_by_role("button", name="Sourced")).to_be_disabled()
+    expect(
+        page.get_by_role("group", name="Label the current sentence").get_by_role(
+            "button", name="Sourced"
+        )
+    ).to_be_disabled()
     posts = []
     page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
     page.keyboard.press("j")
@@ -238,7 +198,8 @@ def test_the_review_page_fits_a_phone_screen(
         "reviewer", "pw-reviewer", {"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
     page.goto(f"{live_server.url}/articles/{seed_article.pk}/")
-    disputed = page.get_by_role("toolbar").get_by_role("button", name="Disputed")
+    toolbar = page.get_by_role("group", name="Label the current sentence")
+    disputed = toolbar.get_by_role("button", name="Disputed")
     expect(disputed).to_be_in_viewport()  # the toolbar stays at the bottom of the screen
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     disputed.tap()
@@ -342,8 +303,10 @@ def test_g_goes_to_the_highest_scored_unlabelled_sentence_of_any_article(
         seed_article.pk,
     ]
 
-    page = log_in("reviewer", "pw-reviewer")  # g works from the article list too
-    page.wait_for_load_state()  # the keys are handled once the deferred script has run
+    page = log_in("reviewer", "pw-reviewer")
+    # Shortcuts work in an article: start in the other one, on its first sentence.
+    page.goto(f"{live_server.url}/articles/{outcome.article_id}/")
+    expect(page.locator("#s0")).to_be_focused()
     for sentence, key in zip(ranked[:3], "103", strict=True):
         page.keyboard.press("g")
         expect(page).to_have_url(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.reviewing import add_candidate, label, load_article, sentence
+from tests.reviewing import add_candidate, article_url, label, load_article, sentence
 
 pytestmark = pytest.mark.django_db
 
@@ -40,10 +40,12 @@ def test_when_everything_is_labelled_it_says_so(reviewer, client):
     assert "Nothing left to label" in response.content.decode()
 
 
-def test_the_button_is_on_every_page(reviewer, client):
+def test_the_button_is_on_every_page_and_its_key_on_the_review_page(reviewer, client):
     client.force_login(reviewer)
     html = client.get("/search/").content.decode()
-    assert '<a class="button" href="/next/" aria-keyshortcuts="g">' in html
+    assert '<a class="button" href="/next/">Next unlabelled</a>' in html
+    review_page = client.get(article_url(load_article())).content.decode()
+    assert '<a class="button" href="/next/" aria-keyshortcuts="g">' in review_page
 
 
 def test_it_needs_a_login(client):

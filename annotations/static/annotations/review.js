@@ -2,6 +2,11 @@
 // through htmx; the server answers with the sentence's fragment, which replaces it. A request
 // that fails (network, server error, expired session) stays first in the queue, its sentence
 // marked unsaved, and is sent again with the next action: nothing is dropped silently.
+//
+// For keyboard and screen-reader use: one sentence is current; Tab reaches only its own controls
+// and then the label buttons, which act on it; single-key shortcuts work only while the focus is
+// in the article, and not at all when the reviewer turned them off; every outcome is announced
+// in the page's one live region (#save-status).
 "use strict";
 
 (function () {
@@ -13,6 +18,7 @@
   const helpDialog = document.getElementById("help-dialog");
   const detailsDialog = document.getElementById("details-dialog");
   const canEdit = review !== null && review.dataset.canEdit === "1";
+  const shortcutsOn = review !== null && review.dataset.shortcuts === "on";
   const labelNames = review ? JSON.parse(document.getElementById("label-names").textContent) : {};
   const toolbar = document.getElementById("toolbar");
   // Key → label, from the toolbar's buttons.
@@ -27,6 +33,7 @@
   let sending = false;
   let currentId = null;
   let detailsFor = null; // {id, span} while the details dialog is open
+  let lastOutcome = ""; // what the live region says when nothing waits to be sent again
 
   function sentences() {
     return Array.from(container.querySelectorAll(".sentence"));
@@ -37,23 +44,34 @@
     return focused || (currentId && document.getElementById(currentId));
   }
 
-  function focusSentence(el) {
-    if (!el) return;
-    for (const other of container.querySelectorAll('.sentence[tabindex="0"]')) {
-      other.tabIndex = -1;
+  // The sentence and its own controls (reasons, evidence link) are Tab stops only while it is
+  // the current one.
+  function setTabbable(el, tabbable) {
+    el.tabIndex = tabbable ? 0 : -1;
+    for (const control of el.querySelectorAll("summary, a[href]")) {
+      control.tabIndex = tabbable ? 0 : -1;
     }
-    el.tabIndex = 0;
-    el.focus({ preventScroll: true });
-    el.scrollIntoView({ block: "nearest" });
+  }
+
+  function setCurrent(el) {
+    const previous = currentId && document.getElementById(currentId);
+    if (previous && previous !== el) setTabbable(previous, false);
+    setTabbable(el, true);
     currentId = el.id;
     showInToolbar(el);
+  }
+
+  function focusSentence(el) {
+    if (!el) return;
+    setCurrent(el);
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "nearest" });
   }
 
   // The toolbar acts on the current sentence: show which one, and its label as pressed.
   function showInToolbar(el) {
     if (!toolbar || !el || el.id !== currentId) return;
-    const position = sentences().indexOf(el) + 1;
-    document.getElementById("toolbar-target").textContent = `Sentence ${position}`;
+    document.getElementById("toolbar-target").textContent = el.getAttribute("aria-label");
     for (const button of toolbar.querySelectorAll("button[data-label]")) {
       button.setAttribute("aria-pressed", button.dataset.label === el.dataset.label);
     }
@@ -88,24 +106,42 @@
     el.querySelector(".status").textContent = text;
   }
 
+  // The live region: the last outcome, and while some changes wait to be sent again, how many
+  // and a button to send them now. ("Saving…" is shown on the sentence, not announced.)
   function updateSaveStatus() {
     const unsaved = new Set(queue.map((item) => item.id)).size;
-    if (sending) {
-      saveStatus.textContent = "Saving…";
-    } else if (unsaved) {
-      saveStatus.innerHTML = "";
-      saveStatus.append(
-        `${unsaved} sentence${unsaved > 1 ? "s" : ""} not saved: sent again with your next action. `,
-      );
+    saveStatus.dataset.unsaved = unsaved;
+    const waiting =
+      unsaved && !sending
+        ? ` ${unsaved} sentence${unsaved > 1 ? "s" : ""} not saved: sent again with your next action. `
+        : "";
+    if (saveStatus.dataset.said === lastOutcome + waiting) return; // nothing new to announce
+    saveStatus.dataset.said = lastOutcome + waiting;
+    saveStatus.textContent = lastOutcome + waiting;
+    if (waiting) {
       const retry = document.createElement("button");
       retry.type = "button";
       retry.textContent = "Retry now";
-      retry.addEventListener("click", flush);
+      retry.addEventListener("click", () => {
+        // The button goes away once the queue is sent: keep the focus on the sentence.
+        focusSentence(document.getElementById(currentId));
+        flush();
+      });
       saveStatus.append(retry);
-    } else {
-      saveStatus.textContent = "";
     }
-    saveStatus.dataset.unsaved = unsaved;
+  }
+
+  function announce(text) {
+    lastOutcome = text;
+    updateSaveStatus();
+  }
+
+  // What happened to the sentence, from the fragment the server answered with.
+  function outcomeOf(el) {
+    const name = el.getAttribute("aria-label");
+    if (el.dataset.state !== "saved") return `${name}: ${el.querySelector(".status").textContent}`;
+    if (!el.dataset.label) return `${name}: label cleared.`;
+    return `${name} saved as ${labelNames[el.dataset.label]}.`;
   }
 
   // Code-point offsets of the text selected inside the sentence (what Python's str indexes).
@@ -125,7 +161,7 @@
   }
 
   function readOnly() {
-    saveStatus.textContent = "This article is locked by a moderator: it is read-only.";
+    announce("This article is locked by a moderator: it is read-only.");
   }
 
   function act(el, url, fields) {
@@ -165,14 +201,15 @@
           `Not saved: ${describe(el)} (connection or server problem). ` +
             "Sent again with your next action.",
         );
+        lastOutcome = `${el.getAttribute("aria-label")}: not saved (connection or server problem).`;
         break;
       }
       queue.shift();
+      lastOutcome = outcomeOf(el);
       if (currentId === item.id) {
         // The swap replaced the current sentence: give the new one its place in the tab order.
-        el.tabIndex = 0;
+        setCurrent(el);
         if (document.activeElement === document.body) el.focus({ preventScroll: true });
-        showInToolbar(el);
       }
     }
     sending = false;
@@ -231,13 +268,15 @@
     form.elements.clear_span.checked = false;
     document.getElementById("details-clear-span-field").hidden = !data.hasSpan;
     detailsDialog.showModal();
-    if (focus === "note") {
-      form.elements.note.focus();
-    } else if (form.elements.source_name.value) {
-      form.elements.evidence_url.focus();
-    } else {
-      form.elements.source_name.focus();
-    }
+    const field =
+      focus === "note"
+        ? form.elements.note
+        : form.elements.source_name.value
+          ? form.elements.evidence_url
+          : form.elements.source_name;
+    field.focus({ preventScroll: true });
+    detailsDialog.scrollTop = 0; // from its top, the sentence it is about in view
+    field.scrollIntoView({ block: "nearest" });
   }
 
   function saveDetails() {
@@ -251,20 +290,23 @@
     act(el, review.dataset.saveUrl, fields);
   }
 
+  // Shortcuts act only with the focus in the article (a sentence, its controls, the label
+  // buttons): never on the header's links, in a field or in a dialog. Turned off, only the
+  // arrow keys (no character keys, WCAG 2.1.4) still move between sentences.
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (document.querySelector("dialog[open]")) return;
+    if (!review.contains(document.activeElement)) return;
     if (event.target.closest("input, textarea, select, [contenteditable]")) return;
-    if (event.key === "g") {
-      window.location.href = document.body.dataset.nextUrl;
-    } else if (!review) {
+    if (event.key === "ArrowDown" || (shortcutsOn && event.key === "j")) {
+      move(1);
+    } else if (event.key === "ArrowUp" || (shortcutsOn && event.key === "k")) {
+      move(-1);
+    } else if (!shortcutsOn) {
       return;
+    } else if (event.key === "g") {
+      window.location.href = document.body.dataset.nextUrl;
     } else if (event.key === "?") {
       helpDialog.showModal();
-    } else if (event.key === "j" || event.key === "ArrowDown") {
-      move(1);
-    } else if (event.key === "k" || event.key === "ArrowUp") {
-      move(-1);
     } else {
       const el = current() || nextUnlabelled(sentences()[0]);
       if (!el) return;
@@ -303,8 +345,8 @@
     else if (action === "source") openDetails(el, "source");
   }
 
-  document.addEventListener("keydown", onKey);
   if (!review) return;
+  document.addEventListener("keydown", onKey);
 
   // htmx swaps 4xx fragments too: they say why the server refused (locked, conflict, invalid).
   htmx.config.responseHandling = [
@@ -315,16 +357,24 @@
   ];
 
   document.addEventListener("click", onClick);
-  // A sentence focused by a click or Tab becomes the current one (the one Tab comes back to).
+  // The room the sticky toolbar takes, for the page's scroll padding (none when it scrolls).
+  function reserveToolbarSpace() {
+    const sticky = getComputedStyle(toolbar).position === "sticky";
+    const height = sticky ? `${toolbar.offsetHeight}px` : "0px";
+    document.documentElement.style.setProperty("--toolbar-height", height);
+  }
+  new ResizeObserver(reserveToolbarSpace).observe(toolbar);
+  window.addEventListener("resize", reserveToolbarSpace);
+  // A sentence becomes the current one when it is focused itself or clicked anywhere; focusing
+  // one of its controls does not move the current sentence.
   container.addEventListener("focusin", (event) => {
-    const el = event.target.closest(".sentence");
-    if (el && el.id !== currentId) {
-      const previous = currentId && document.getElementById(currentId);
-      if (previous) previous.tabIndex = -1;
-      el.tabIndex = 0;
-      currentId = el.id;
-      showInToolbar(el);
+    if (event.target.matches(".sentence") && event.target.id !== currentId) {
+      setCurrent(event.target);
     }
+  });
+  container.addEventListener("pointerdown", (event) => {
+    const el = event.target.closest(".sentence");
+    if (el && el.id !== currentId) setCurrent(el);
   });
   if (detailsDialog) {
     const form = document.getElementById("details-form");
