@@ -57,7 +57,7 @@ def _decoded_lines(path: Path) -> list[str]:
 
 def _tsv_row(path: Path, number: int, line: str) -> LabelledRow:
     where = f"{path}, line {number}"
-    cols = line.rstrip("\r").split("\t")
+    cols = line.split("\t")
     if len(cols) != 4:
         raise LabelFileError(
             f"{where}: expected 4 tab-separated columns "
