@@ -1,18 +1,23 @@
 """Who may do what: every role and permission check, as can_* (a yes/no) and check_* (raises).
 
-Roles: every logged-in user reviews; moderators are the Moderators group (superusers count as
-moderators), whether or not they are staff. Staff only means access to the admin site; what
-staff may do there is Django's model permissions.
+Roles are groups (made by migrations 0010 and 0013): reviewers are the Reviewers group,
+moderators the Moderators group, whether or not they are staff; moderators review too, and
+superusers are both. Staff only means access to the admin site; what staff may do there is
+Django's model permissions (the Moderators group holds those of moderation).
 """
 
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, Q
 
+REVIEWERS_GROUP = "Reviewers"
 MODERATORS_GROUP = "Moderators"
+ROLES = {"reviewer": REVIEWERS_GROUP, "moderator": MODERATORS_GROUP}
 ADD_ARTICLES = "annotations.add_article"
 TRAIN_DETECTOR = "annotations.add_detectorversion"
 
@@ -25,15 +30,48 @@ class NotYourAnnotation(PermissionDenied):
     """Only its reviewer, or a moderator, may change an annotation."""
 
 
-def is_moderator(user) -> bool:
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
+class NotAReviewer(PermissionDenied):
+    """Labelling takes the reviewer (or moderator) role."""
+
+
+class NotAModerator(PermissionDenied):
+    """Moderation takes the moderator role."""
+
+
+def _role_groups(user) -> set[str]:
     # Kept on the user object: a request asks several times (page, navigation, checks).
-    if not hasattr(user, "_is_moderator"):
-        user._is_moderator = user.groups.filter(name=MODERATORS_GROUP).exists()
-    return user._is_moderator
+    if not hasattr(user, "_role_groups"):
+        names = user.groups.filter(name__in=ROLES.values()).values_list("name", flat=True)
+        user._role_groups = set(names)
+    return user._role_groups
+
+
+def is_moderator(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or MODERATORS_GROUP in _role_groups(user)
+
+
+def can_review(user) -> bool:
+    """Labelling sentences: reviewers, moderators and superusers."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or bool(_role_groups(user))
+
+
+def check_can_review(user) -> None:
+    if not can_review(user):
+        raise NotAReviewer("labelling takes the reviewer role; ask a moderator for it")
+
+
+def check_can_moderate(user) -> None:
+    if not is_moderator(user):
+        raise NotAModerator("this takes the moderator role")
+
+
+def can_see_article(user, article) -> bool:
+    """Hidden articles are for moderators only."""
+    return not article.hidden or is_moderator(user)
 
 
 def is_moderator_sql(user) -> Q:
@@ -48,13 +86,17 @@ def is_moderator_sql(user) -> Q:
 
 
 def can_edit_article(user, article) -> bool:
-    """Locked articles stay editable for moderators only."""
-    return not article.locked or is_moderator(user)
+    """Locked and hidden articles stay editable for moderators only."""
+    return not (article.locked or article.hidden) or is_moderator(user)
 
 
 def check_can_edit_article(user, article) -> None:
     if not can_edit_article(user, article):
-        raise ArticleLocked("this article is locked by a moderator; it can no longer be edited")
+        raise ArticleLocked(
+            "this article is locked by a moderator; it can no longer be edited"
+            if article.locked
+            else "this article is hidden by a moderator; it cannot be edited"
+        )
 
 
 def can_change_annotation(user, annotation) -> bool:
@@ -88,14 +130,38 @@ class DemoAccount:
     role: str
     is_staff: bool = False
     is_superuser: bool = False
-    moderator: bool = False
+    group: str = REVIEWERS_GROUP
+
+
+def create_account(username: str, role: str, password: str | None = None) -> tuple[User, str]:
+    """A new account with one role ("reviewer" or "moderator"); returns it and its password
+    (generated unless given, and then checked against the password validators)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; use one of: {', '.join(ROLES)}")
+    if User.objects.filter(username=username).exists():
+        raise ValueError(f"a user named {username!r} already exists")
+    user = User(username=username)
+    if password is None:
+        password = secrets.token_urlsafe(15)
+    else:
+        validate_password(password, user)
+    with transaction.atomic():
+        user.set_password(password)
+        user.save()
+        user.groups.add(Group.objects.get(name=ROLES[role]))
+    return user, password
 
 
 # The embedded default's accounts (`make run`), one per role; refused unless DEBUG is on.
 DEMO_ACCOUNTS = (
     DemoAccount("admin", "admin-demo-pass", "superuser: admin and everything else", True, True),
     DemoAccount(
-        "moderator", "moderator-demo", "moderator: admin moderation queues", True, False, True
+        "moderator",
+        "moderator-demo",
+        "moderator: moderation queue, and the admin",
+        True,
+        False,
+        MODERATORS_GROUP,
     ),
     DemoAccount("reviewer", "reviewer-demo", "reviewer"),
     DemoAccount("reviewer2", "reviewer2-demo", "a second reviewer"),
@@ -104,12 +170,10 @@ DEMO_ACCOUNTS = (
 
 @transaction.atomic
 def create_demo_accounts() -> None:
-    moderators, _ = Group.objects.get_or_create(name=MODERATORS_GROUP)
     for account in DEMO_ACCOUNTS:
         user, _ = User.objects.get_or_create(username=account.username)
         user.is_staff = account.is_staff
         user.is_superuser = account.is_superuser
         user.set_password(account.password)
         user.save()
-        if account.moderator:
-            user.groups.add(moderators)
+        user.groups.add(Group.objects.get(name=account.group))

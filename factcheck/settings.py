@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "annotations.audit.EntryPointMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
 
@@ -179,6 +180,9 @@ PRECOMPUTE_RUNNING_TIMEOUT = env_int("PRECOMPUTE_RUNNING_TIMEOUT", 1800)
 # The training sweep requests a training run once this many labels were given, changed or
 # imported since the active model was trained; 0 turns it off.
 CANDIDATE_RETRAIN_EVERY = env_int("CANDIDATE_RETRAIN_EVERY", 500)
+# The moderation queue's contested tab takes a sentence whose counted label contradicts a
+# candidate suggestion scoring at least this much (0 to 1; per cent, as an integer).
+CONTESTED_SCORE = env_int("CONTESTED_SCORE_PERCENT", 70) / 100
 # A training run with no result after this many seconds is marked failed (its worker stopped).
 TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 3600)
 # "" for the light TF-IDF scorer; "minilm" adds sentence embeddings (requirements-embeddings.txt).

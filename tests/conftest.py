@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, User
 
-from annotations.roles import MODERATORS_GROUP
+from annotations.roles import MODERATORS_GROUP, REVIEWERS_GROUP
 from tests.services import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,14 +44,21 @@ def seed_text(title="A title", date="20220223", url="https://example.com/a", bod
 # outsider (no account: an anonymous visitor).
 
 
+def make_reviewer(username: str, password: str = "") -> User:
+    """A user in the Reviewers group (made by migration 0013)."""
+    user = User.objects.create_user(username, password=password or f"pw-{username}")
+    user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
+    return user
+
+
 @pytest.fixture
 def reviewer(db):
-    return User.objects.create_user("reviewer", password="pw-reviewer")
+    return make_reviewer("reviewer")
 
 
 @pytest.fixture
 def other_reviewer(db):
-    return User.objects.create_user("other", password="pw-other")
+    return make_reviewer("other")
 
 
 @pytest.fixture

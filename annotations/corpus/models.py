@@ -30,10 +30,12 @@ class Article(models.Model):
     precompute_started_at = models.DateTimeField(null=True, blank=True)
     precompute_finished_at = models.DateTimeField(null=True, blank=True)
     locked = models.BooleanField(default=False, help_text="moderators stop edits")
+    hidden = models.BooleanField(default=False, help_text="only moderators see it")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-published_on", "-id"]
+        permissions = [("lock_article", "Can lock, unlock, hide and show articles")]
         indexes = [models.Index(fields=["precompute_status"])]
 
     def __str__(self) -> str:

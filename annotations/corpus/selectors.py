@@ -2,15 +2,28 @@
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import Sentence
+from annotations.roles import is_moderator_sql
+
+from .models import Article, Sentence
 
 
-def search_sentences(query: str) -> QuerySet[Sentence]:
-    """Sentences matching query across all articles: PostgreSQL full-text search (GIN index)
-    ranked by relevance, or a plain substring match on SQLite."""
-    sentences = Sentence.objects.select_related("article").defer("article__body")
+def articles_visible_to(user) -> QuerySet[Article]:
+    """Every article for moderators; the others do not see hidden ones (decided inside the
+    query: no query of its own)."""
+    return Article.objects.filter(Q(hidden=False) | is_moderator_sql(user))
+
+
+def sentences_visible_to(user) -> QuerySet[Sentence]:
+    """Sentences of the articles the user sees."""
+    return Sentence.objects.filter(Q(article__hidden=False) | is_moderator_sql(user))
+
+
+def search_sentences(query: str, user) -> QuerySet[Sentence]:
+    """Sentences matching query across the articles the user sees: PostgreSQL full-text search
+    (GIN index) ranked by relevance, or a plain substring match on SQLite."""
+    sentences = sentences_visible_to(user).select_related("article").defer("article__body")
     if connection.vendor == "postgresql":
         vector = SearchVector("text", config="english")
         search = SearchQuery(query, config="english", search_type="websearch")

@@ -213,5 +213,6 @@ def _article_row(seed: SeedArticle, now: object) -> dict[str, object]:
         "precompute_error": "",
         "precompute_queued_at": now,
         "locked": False,
+        "hidden": False,
         "created_at": now,
     }

@@ -1,8 +1,10 @@
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F, Q
 
-from annotations.corpus.models import Sentence
+from annotations.audit import EntryPoint
+from annotations.corpus.models import Article, Sentence
 from annotations.labels import Label
 
 
@@ -26,7 +28,7 @@ class Annotation(models.Model):
         "evidence_url",
         "note",
     )
-    RECORDED_FIELDS = (*INPUT_FIELDS, "moderation_status", "version")
+    RECORDED_FIELDS = (*INPUT_FIELDS, "moderation_status", "moderation_reason", "version")
 
     sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="annotations")
     reviewer = models.ForeignKey(
@@ -74,6 +76,7 @@ class Annotation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["created_at"])]
+        permissions = [("moderate_annotation", "Can approve, reject and reopen annotations")]
 
     def __str__(self) -> str:
         return f"{self.reviewer} → {self.label}: {self.sentence}"
@@ -93,16 +96,21 @@ class Adjudication(models.Model):
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="adjudications"
     )
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, max_length=5000)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic concurrency")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    RECORDED_FIELDS = ("label", "reason", "version")
 
     def __str__(self) -> str:
         return f"{self.label}: {self.sentence}"
 
 
 class History(models.Model):
-    """Every change to an annotation or adjudication and every moderation decision."""
+    """The audit trail: every change to an annotation or adjudication and every moderation
+    decision, with who made it, when, what it replaced and through which entry point. Rows are
+    only ever added (services write them; the admin and the API only read them)."""
 
     class Action(models.TextChoices):
         CREATED = "created"
@@ -110,17 +118,46 @@ class History(models.Model):
         DELETED = "deleted"
         APPROVED = "approved"
         REJECTED = "rejected"
+        REOPENED = "reopened"
         ADJUDICATED = "adjudicated"
+        LOCKED = "locked"
+        UNLOCKED = "unlocked"
+        HIDDEN = "hidden"
+        SHOWN = "shown"
+        DEACTIVATED = "deactivated"
 
-    sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="history")
-    # What changed: an annotation (kept after it is deleted, hence no foreign key) or adjudication.
-    subject = models.CharField(
-        max_length=16, choices=[("annotation", "annotation"), ("adjudication", "adjudication")]
+    class Subject(models.TextChoices):
+        ANNOTATION = "annotation"
+        ADJUDICATION = "adjudication"
+        ARTICLE = "article"
+        USER = "user"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="history", null=True, blank=True
     )
+    sentence = models.ForeignKey(
+        Sentence, on_delete=models.CASCADE, related_name="history", null=True, blank=True
+    )
+    # What changed, by id: kept after an annotation is deleted, hence no foreign key.
+    subject = models.CharField(max_length=16, choices=Subject.choices)
     subject_id = models.BigIntegerField()
     action = models.CharField(max_length=16, choices=Action.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="history"
+    )
+    # Whose work it concerns: the annotation's reviewer, or the user deactivated.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="history_about",
+        null=True,
+        blank=True,
+    )
+    via = models.CharField(
+        max_length=8,
+        choices=EntryPoint.choices,
+        blank=True,
+        help_text="entry point; blank on rows recorded before it was",
     )
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
@@ -133,6 +170,14 @@ class History(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.subject} #{self.subject_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("the audit trail cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("the audit trail cannot be deleted")
 
 
 class ReviewerSettings(models.Model):

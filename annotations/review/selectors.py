@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from annotations.corpus.models import Article, Sentence
+from annotations.corpus.selectors import articles_visible_to
 from annotations.detection.models import Candidate
 from annotations.jobs import JobStatus
 from annotations.labels import most_specific
@@ -74,19 +75,28 @@ def gold_labels(sentence_ids=None) -> dict[int, GoldLabel]:
     """The final label of each given sentence that has one (ids, or a Sentence queryset; None:
     every sentence); two queries. Sentences with neither an adjudication nor a counted
     annotation are left out."""
-    gold = {}
-    for sentence_id, counts in label_counts(sentence_ids).items():
-        top = max(counts.values())
-        leaders = [label for label, n in counts.items() if n == top]
-        gold[sentence_id] = GoldLabel(
-            most_specific(leaders), "majority" if len(leaders) == 1 else "tie"
-        )
+    gold = {
+        sentence_id: gold_label(counts)
+        for sentence_id, counts in label_counts(sentence_ids).items()
+    }
     adjudicated = Adjudication.objects.all()
     if sentence_ids is not None:
         adjudicated = adjudicated.filter(sentence__in=sentence_ids)
     for sentence_id, label in adjudicated.values_list("sentence", "label"):
-        gold[sentence_id] = GoldLabel(label, "adjudicated")
+        gold[sentence_id] = gold_label(Counter(), label)
     return gold
+
+
+def gold_label(counts: Counter, adjudicated: str | None = None) -> GoldLabel | None:
+    """A sentence's final label from its counted labels and its adjudication (None when it has
+    neither)."""
+    if adjudicated:
+        return GoldLabel(adjudicated, "adjudicated")
+    if not counts:
+        return None
+    top = max(counts.values())
+    leaders = [label for label, n in counts.items() if n == top]
+    return GoldLabel(most_specific(leaders), "majority" if len(leaders) == 1 else "tie")
 
 
 def _per_article(queryset: QuerySet, group_by: str, counted: Count) -> Coalesce:
@@ -99,26 +109,32 @@ def article_list(user) -> QuerySet[Article]:
     """Articles with their sentence count, top candidate score, number of candidate claims, and
     how many sentences the user and anyone labelled."""
     in_article = Q(sentence__article=OuterRef("pk"))
-    return Article.objects.defer("body").annotate(
-        sentence_count=_per_article(
-            Sentence.objects.filter(article=OuterRef("pk")), "article", Count("*")
-        ),
-        top_score=Subquery(
-            Candidate.objects.filter(in_article).order_by("-score").values("score")[:1]
-        ),
-        candidate_claims=_per_article(
-            Candidate.objects.filter(in_article, score__gte=CANDIDATE_CLAIM_SCORE),
-            "sentence__article",
-            Count("*"),
-        ),
-        labelled_by_anyone=_per_article(
-            Annotation.objects.filter(in_article),
-            "sentence__article",
-            Count("sentence", distinct=True),
-        ),
-        labelled_by_me=_per_article(
-            Annotation.objects.filter(in_article, reviewer=user), "sentence__article", Count("*")
-        ),
+    return (
+        articles_visible_to(user)
+        .defer("body")
+        .annotate(
+            sentence_count=_per_article(
+                Sentence.objects.filter(article=OuterRef("pk")), "article", Count("*")
+            ),
+            top_score=Subquery(
+                Candidate.objects.filter(in_article).order_by("-score").values("score")[:1]
+            ),
+            candidate_claims=_per_article(
+                Candidate.objects.filter(in_article, score__gte=CANDIDATE_CLAIM_SCORE),
+                "sentence__article",
+                Count("*"),
+            ),
+            labelled_by_anyone=_per_article(
+                Annotation.objects.filter(in_article),
+                "sentence__article",
+                Count("sentence", distinct=True),
+            ),
+            labelled_by_me=_per_article(
+                Annotation.objects.filter(in_article, reviewer=user),
+                "sentence__article",
+                Count("*"),
+            ),
+        )
     )
 
 
@@ -205,7 +221,7 @@ def annotations_visible_to(user) -> QuerySet[Annotation]:
 def next_unlabelled_sentence(user) -> Sentence | None:
     """The user's next sentence to label: highest candidate score first, across articles."""
     return (
-        Sentence.objects.filter(article__locked=False)
+        Sentence.objects.filter(article__locked=False, article__hidden=False)
         .exclude(annotations__reviewer=user)
         .annotate(
             score=Subquery(

@@ -6,10 +6,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
+from annotations.audit import current_entry_point
 from annotations.corpus.models import Sentence
 from annotations.labels import Label
-from annotations.roles import check_can_change_annotation, check_can_edit_article
+from annotations.roles import (
+    check_can_change_annotation,
+    check_can_edit_article,
+    check_can_review,
+)
 from annotations.webhooks.models import WebhookEvent
 from annotations.webhooks.services import emit
 
@@ -44,12 +50,14 @@ def annotation_save(
     (read under the row lock), or take their defaults with `replace`. The actor (the reviewer
     unless given) must be the reviewer or a moderator. With `expected_version`, an annotation
     changed since that version raises VersionConflict instead of being overwritten;
-    `expected_version=0` expects no annotation yet. A changed label goes back to moderation.
+    `expected_version=0` expects no annotation yet. A changed label, or any change to a rejected
+    annotation, goes back to moderation (pending).
     """
     unknown = set(changes) - set(Annotation.INPUT_FIELDS)
     if unknown:
         raise TypeError(f"not annotation input fields: {', '.join(sorted(unknown))}")
     actor = actor or reviewer
+    check_can_review(actor)
     check_can_edit_article(actor, sentence.article)
     try:
         with transaction.atomic():
@@ -72,7 +80,7 @@ def _save(sentence, reviewer, changes, actor, replace, expected_version):
     check_can_change_annotation(actor, annotation)
     if expected_version is not None and expected_version != annotation.version:
         raise VersionConflict(annotation)  # version 0 stands for "no annotation yet"
-    before = None if created else _snapshot(annotation)
+    before = None if created else annotation_snapshot(annotation)
     values = {name: _default(name) for name in Annotation.INPUT_FIELDS} if replace else {}
     for name, value in {**values, **changes}.items():
         setattr(annotation, name, value)
@@ -80,19 +88,22 @@ def _save(sentence, reviewer, changes, actor, replace, expected_version):
     if created:
         annotation.version = 1
         annotation.save()
-        after = _snapshot(annotation)
-        _record(
+        after = annotation_snapshot(annotation)
+        record_annotation_change(
             annotation, actor, History.Action.CREATED, WebhookEvent.ANNOTATION_CREATED, None, after
         )
         return annotation, True
-    if annotation.label != before["label"]:
-        annotation.moderation_status = ModerationStatus.PENDING
-    if _snapshot(annotation) == before:
+    if annotation_snapshot(annotation) == before:
         return annotation, False  # nothing changed: no new version, no history, no event
+    if (
+        annotation.label != before["label"]
+        or before["moderation_status"] == ModerationStatus.REJECTED
+    ):
+        set_moderation(annotation, ModerationStatus.PENDING, None)
     annotation.version += 1
     annotation.save()
-    after = _snapshot(annotation)
-    _record(
+    after = annotation_snapshot(annotation)
+    record_annotation_change(
         annotation, actor, History.Action.UPDATED, WebhookEvent.ANNOTATION_UPDATED, before, after
     )
     return annotation, False
@@ -100,6 +111,7 @@ def _save(sentence, reviewer, changes, actor, replace, expected_version):
 
 def annotation_clear(*, annotation: Annotation, actor, expected_version: int | None = None):
     """Remove an annotation (its reviewer's or, for a moderator, anyone's)."""
+    check_can_review(actor)
     check_can_edit_article(actor, annotation.sentence.article)
     with transaction.atomic():
         current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
@@ -108,8 +120,8 @@ def annotation_clear(*, annotation: Annotation, actor, expected_version: int | N
         check_can_change_annotation(actor, current)
         if expected_version is not None and expected_version != current.version:
             raise VersionConflict(current)
-        before = _snapshot(current)
-        _record(
+        before = annotation_snapshot(current)
+        record_annotation_change(
             current, actor, History.Action.DELETED, WebhookEvent.ANNOTATION_DELETED, before, None
         )
         current.delete()
@@ -152,7 +164,7 @@ def annotation_payload(annotation: Annotation) -> dict:
         "sentence": annotation.sentence_id,
         "article": annotation.sentence.article_id,
         "reviewer": annotation.reviewer.get_username(),
-        **_snapshot(annotation),
+        **annotation_snapshot(annotation),
     }
 
 
@@ -160,20 +172,59 @@ def _default(name: str):
     return Annotation._meta.get_field(name).get_default()
 
 
-def _snapshot(annotation: Annotation) -> dict:
+def annotation_snapshot(annotation: Annotation) -> dict:
+    """What the audit trail keeps of an annotation, before and after each change."""
     return model_to_dict(annotation, fields=Annotation.RECORDED_FIELDS)
 
 
-def _record(annotation: Annotation, actor, action: str, event: str, before, after) -> None:
-    """History of the change, and its webhook once the change commits."""
-    History.objects.create(
-        sentence_id=annotation.sentence_id,
-        subject="annotation",
-        subject_id=annotation.pk,
+def set_moderation(annotation: Annotation, status: str, moderator, reason: str = "") -> None:
+    """Set the moderation fields together (not saved): back to pending clears the decision."""
+    annotation.moderation_status = status
+    annotation.moderated_by = moderator
+    annotation.moderated_at = timezone.now() if moderator else None
+    annotation.moderation_reason = reason
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    subject: str,
+    subject_id: int,
+    before=None,
+    after=None,
+    sentence=None,
+    article_id=None,
+    reviewer_id=None,
+) -> History:
+    """One audit-trail row, with the entry point the change came through."""
+    return History.objects.create(
+        sentence=sentence,
+        article_id=article_id if article_id is not None else sentence and sentence.article_id,
+        subject=subject,
+        subject_id=subject_id,
         action=action,
         actor=actor,
+        reviewer_id=reviewer_id,
+        via=current_entry_point(),
         before=before,
         after=after,
+    )
+
+
+def record_annotation_change(
+    annotation: Annotation, actor, action: str, event: str, before, after
+) -> None:
+    """The audit trail of an annotation's change, and its webhook once the change commits."""
+    record(
+        actor=actor,
+        action=action,
+        subject=History.Subject.ANNOTATION,
+        subject_id=annotation.pk,
+        before=before,
+        after=after,
+        sentence=annotation.sentence,
+        reviewer_id=annotation.reviewer_id,
     )
     payload = annotation_payload(annotation)  # taken now: the row may be deleted
     transaction.on_commit(lambda: emit(event, [payload]))

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from annotations.corpus.models import Article, Sentence
-from annotations.corpus.selectors import search_sentences
+from annotations.corpus.models import Sentence
+from annotations.corpus.selectors import articles_visible_to, search_sentences
 from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, Label
 from annotations.review import selectors
 from annotations.review.models import Annotation
@@ -65,7 +65,7 @@ def article_list(request):
 
 @login_required
 def article_detail(request, pk: int):
-    article = get_object_or_404(Article, pk=pk)
+    article = get_object_or_404(articles_visible_to(request.user), pk=pk)
     can_edit = can_edit_article(request.user, article)
     paragraphs = [
         [sentence_item(row, can_edit) for row in paragraph]
@@ -192,7 +192,9 @@ def sentence_search(request):
     query = form.cleaned_data["q"] if form.is_valid() else ""
     page = None
     if query:
-        page = Paginator(search_sentences(query), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(search_sentences(query, request.user), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
     return render(
         request, "annotations/sentence_search.html", {"form": form, "query": query, "page": page}
     )

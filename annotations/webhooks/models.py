@@ -11,6 +11,9 @@ class WebhookEvent(models.TextChoices):
     ANNOTATION_CREATED = "annotation.created"
     ANNOTATION_UPDATED = "annotation.updated"
     ANNOTATION_DELETED = "annotation.deleted"
+    ANNOTATION_APPROVED = "annotation.approved"
+    ANNOTATION_REJECTED = "annotation.rejected"
+    SENTENCE_ADJUDICATED = "sentence.adjudicated"
 
 
 class WebhookEndpoint(models.Model):

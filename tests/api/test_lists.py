@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -14,6 +13,7 @@ from annotations.jobs import JobStatus
 from annotations.review.models import Annotation
 from annotations.review.services import annotation_save
 from tests.api_support import client_for, load_articles, load_seed_article
+from tests.conftest import make_reviewer
 
 pytestmark = pytest.mark.django_db
 # Queries per page: the token, then one for the page; sentences add candidates, my annotations
@@ -40,7 +40,7 @@ def queries_for(client, url) -> int:
 def test_a_page_takes_the_same_few_queries_whatever_its_size(
     url, reviewer, django_assert_max_num_queries
 ):
-    others = [User.objects.create_user(f"r{n}") for n in range(3)]
+    others = [make_reviewer(f"r{n}") for n in range(3)]
     client = client_for(reviewer)
     label_everything([reviewer, *others], load_articles(2))
     small = queries_for(client, f"{url}?page_size=200")
@@ -70,7 +70,7 @@ def test_following_next_links_visits_every_row_once(url, reviewer):
 def test_the_article_page_takes_the_same_queries_however_many_sentences_and_labels(
     reviewer, django_assert_max_num_queries
 ):
-    others = [User.objects.create_user(f"r{n}") for n in range(3)]
+    others = [make_reviewer(f"r{n}") for n in range(3)]
     short, long = load_articles(1, sentences=2)[0], load_seed_article()
     label_everything([reviewer, *others], [short, long])
     client = client_for(reviewer)

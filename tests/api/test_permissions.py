@@ -118,11 +118,12 @@ MATRIX = [
         lambda response, world, user: len(response.json()["labels"]) == 4,
     ),
     ("get", "/api/annotations/", None, [401, 200, 200, 200, 200, 200], annotation_seen),
+    # Labelling takes a role: staff without one (admin access only) are refused.
     (
         "post",
         "/api/annotations/",
         {"sentence": "{free_sentence}", "label": "disputed"},
-        [401, 201, 201, 201, 201, 201],
+        [401, 201, 201, 201, 403, 201],
         my_new_label,
     ),
     # The other reviewer (and staff, who are no moderators) have not labelled this sentence: the

@@ -33,6 +33,7 @@ SNAPSHOT = {
     "evidence_url": "",
     "note": "",
     "moderation_status": "pending",
+    "moderation_reason": "",
     "version": 1,
 }
 

@@ -1,19 +1,15 @@
 """What the browser tests of the web UI share: the users, the seed article, a logged-in page."""
 
 import pytest
-from django.contrib.auth.models import User
 
 from annotations.corpus.models import Article
 from annotations.corpus.services import ingest_files
-from tests.conftest import SEED_ARTICLE
+from tests.conftest import SEED_ARTICLE, make_reviewer
 
 
 @pytest.fixture
 def users(transactional_db):
-    return (
-        User.objects.create_user("reviewer", password="pw-reviewer"),
-        User.objects.create_user("other", password="pw-other"),
-    )
+    return make_reviewer("reviewer"), make_reviewer("other")
 
 
 @pytest.fixture

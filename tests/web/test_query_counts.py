@@ -19,9 +19,9 @@ from tests.reviewing import (
 pytestmark = pytest.mark.django_db
 
 PAGE_QUERIES = 8  # session, user, article, sentences, candidates, mine, counts, moderator?
-# session, user, the sentence's row (4: sentence, candidates, mine, counts), the service's
-# transaction (savepoint, lock, write, history, webhook endpoints, release)
-SAVE_QUERIES = 12
+# session, user, the user's roles, the sentence's row (4: sentence, candidates, mine, counts),
+# the service's transaction (savepoint, lock, write, history, webhook endpoints, release)
+SAVE_QUERIES = 13
 
 
 def count_queries(call) -> tuple[int, object]:
