@@ -1,9 +1,10 @@
 """The admin site's registrations live with their domains; Django's autodiscovery imports this
-module, which imports theirs."""
+module, which imports theirs. Review's rows (annotations, adjudications, history) are in
+moderation's, whose actions they carry."""
 
 from .api import admin as api_admin  # noqa: F401
 from .corpus import admin as corpus_admin  # noqa: F401
 from .detection import admin as detection_admin  # noqa: F401
-from .review import admin as review_admin  # noqa: F401
+from .moderation import admin as moderation_admin  # noqa: F401
 from .training import admin as training_admin  # noqa: F401
 from .webhooks import admin as webhooks_admin  # noqa: F401

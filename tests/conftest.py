@@ -45,9 +45,10 @@ def seed_text(title="A title", date="20220223", url="https://example.com/a", bod
 
 
 def make_reviewer(username: str, password: str = "") -> User:
-    """A user in the Reviewers group (made by migration 0013)."""
+    """A user in the Reviewers group (made by migration 0013; made again here after a
+    transactional test flushed the database)."""
     user = User.objects.create_user(username, password=password or f"pw-{username}")
-    user.groups.add(Group.objects.get(name=REVIEWERS_GROUP))
+    user.groups.add(Group.objects.get_or_create(name=REVIEWERS_GROUP)[0])
     return user
 
 
@@ -64,7 +65,8 @@ def other_reviewer(db):
 @pytest.fixture
 def moderator(db):
     user = User.objects.create_user("moderator", password="pw-moderator")
-    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))  # made by migration 0010
+    # Made by migration 0010 (with its permissions from 0013); made again after a flush.
+    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
     return user
 
 

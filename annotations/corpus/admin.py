@@ -1,16 +1,19 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
 from annotations.admin_base import ReadOnlyAdmin
 from annotations.detection.services import requeue_articles
+from annotations.moderation.services import set_article_flag
 from annotations.roles import can_add_articles
 
 from .models import Article, Sentence
 from .seedfile import MAX_FILE_BYTES
 from .services import FAILED, ingest_files, uploaded_files
+
+LOCK_ARTICLE = "annotations.lock_article"
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -51,15 +54,18 @@ class SentenceInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "published_on", "precompute_status", "locked", "created_at"]
-    list_filter = ["precompute_status", "locked", "published_on"]
+    list_display = ["title", "published_on", "precompute_status", "locked", "hidden", "created_at"]
+    list_filter = ["precompute_status", "locked", "hidden", "published_on"]
     search_fields = ["title", "url"]
     date_hierarchy = "published_on"
-    # The text is what annotations point into: it is shown, never edited.
+    # Shown, never edited: the text is what annotations point into, and locking or hiding goes
+    # through the actions, which record it in the audit trail.
     readonly_fields = [
         "title",
         "url",
         "published_on",
+        "locked",
+        "hidden",
         "body",
         "content_hash",
         "source_name",
@@ -70,15 +76,48 @@ class ArticleAdmin(admin.ModelAdmin):
         "precompute_finished_at",
         "created_at",
     ]
-    fields = readonly_fields[:3] + ["locked"] + readonly_fields[3:]
+    fields = readonly_fields
     inlines = [SentenceInline]
     change_list_template = "admin/annotations/article/change_list.html"
-    actions = ["rerun_precompute"]
+    actions = ["rerun_precompute", "lock", "unlock", "hide", "show"]
 
     @admin.action(description="Re-run candidate precompute", permissions=["change"])
     def rerun_precompute(self, request, queryset):
         count = requeue_articles(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"Candidate precompute queued for {count} article(s).")
+
+    def has_lock_permission(self, request):
+        return request.user.has_perm(LOCK_ARTICLE)
+
+    def _set_flag(self, request, queryset, flag: str, value: bool, done: str) -> None:
+        try:
+            changed = sum(
+                set_article_flag(article=article, actor=request.user, flag=flag, value=value)
+                for article in queryset.only("pk", flag)
+            )
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, f"{changed} article(s) {done}.", messages.SUCCESS)
+
+    @admin.action(
+        description="Lock the selected articles (reviewers can no longer edit)",
+        permissions=["lock"],
+    )
+    def lock(self, request, queryset):
+        self._set_flag(request, queryset, "locked", True, "locked")
+
+    @admin.action(description="Unlock the selected articles", permissions=["lock"])
+    def unlock(self, request, queryset):
+        self._set_flag(request, queryset, "locked", False, "unlocked")
+
+    @admin.action(description="Hide the selected articles from reviewers", permissions=["lock"])
+    def hide(self, request, queryset):
+        self._set_flag(request, queryset, "hidden", True, "hidden")
+
+    @admin.action(description="Show the selected articles to reviewers", permissions=["lock"])
+    def show(self, request, queryset):
+        self._set_flag(request, queryset, "hidden", False, "shown")
 
     def has_add_permission(self, request):
         return False  # articles come in through the upload, the command or the API
