@@ -10,18 +10,18 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from annotations.corpus.models import Sentence
+from annotations.corpus.selectors import articles_visible_to, sentences_visible_to
 from annotations.labels import Label
 from annotations.review.models import Annotation, ModerationStatus
 from annotations.review.selectors import annotations_visible_to
 from annotations.review.services import VersionConflict, annotation_clear, annotation_save
 
 from .base import ApiViewSet
-from .etags import etag_for, version_from_if_match
+from .etags import etag_for, required_version, version_from_if_match
 from .filters import DateTimeRangeFilter, IdFilter, choice_filter
 from .permissions import OwnerOrModeratorCanChange
 from .schema import ErrorSerializer
@@ -173,7 +173,8 @@ class AnnotationViewSet(mixins.ListModelMixin, ApiViewSet):
     ordering = ("id",)
 
     def get_queryset(self):
-        return annotations_visible_to(self.request.user)
+        user = self.request.user
+        return annotations_visible_to(user).filter(sentence__article__in=articles_visible_to(user))
 
     def retrieve(self, request, pk=None):
         return annotation_response(self.get_object())
@@ -189,6 +190,9 @@ class AnnotationViewSet(mixins.ListModelMixin, ApiViewSet):
     )
     def create(self, request):
         serializer = AnnotationCreateSerializer(data=request.data)
+        # A sentence of a hidden article does not exist for a reviewer.
+        visible = sentences_visible_to(request.user).select_related("article")
+        serializer.fields["sentence"].queryset = visible
         serializer.is_valid(raise_exception=True)
         sentence = serializer.validated_data["sentence"]
         try:
@@ -227,13 +231,7 @@ class AnnotationViewSet(mixins.ListModelMixin, ApiViewSet):
         annotation = self.get_object()
         serializer = AnnotationUpdateSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        version = version_from_if_match(request)
-        if version is None:
-            version = serializer.validated_data.get("version")
-        if version is None:
-            raise ValidationError(
-                {"version": 'send the version you read, in `version` or as If-Match: "3"'}
-            )
+        version = required_version(request, serializer.validated_data.get("version"))
         saved, _ = annotation_save(
             sentence=annotation.sentence,
             reviewer=annotation.reviewer,
@@ -278,11 +276,14 @@ def annotation_response(annotation: Annotation, code=status.HTTP_200_OK, **heade
     return Response(data, status=code, headers={"ETag": etag_for(annotation), **headers})
 
 
-def conflict_response(current, message: str, code: int) -> Response:
-    """A version conflict: what is stored now (null once deleted), with its ETag."""
+def conflict_response(
+    current, message: str, code: int, serializer_class=AnnotationSerializer
+) -> Response:
+    """A version conflict: what is stored now (null once deleted, or when there is none), with its
+    ETag."""
     exists = current is not None and current.pk is not None
     return Response(
-        {"detail": message, "current": AnnotationSerializer(current).data if exists else None},
+        {"detail": message, "current": serializer_class(current).data if exists else None},
         status=code,
         headers={"ETag": etag_for(current)} if exists else {},
     )

@@ -56,6 +56,7 @@ class ArticleSerializer(serializers.ModelSerializer):
             "published_on",
             "source_name",
             "locked",
+            "hidden",
             "precompute_status",
             "precompute_error",
             "created_at",
@@ -133,6 +134,7 @@ class ArticleFilter(filters.FilterSet):
     )
     precompute_status = choice_filter(JobStatus.choices)
     locked = BooleanFilter()
+    hidden = BooleanFilter(help_text="hidden from reviewers (only moderators see these)")
 
     class Meta:
         model = Article
@@ -146,8 +148,9 @@ class ArticleFilter(filters.FilterSet):
             progress=data.get("progress") or "",
             precompute_status=data.get("precompute_status") or "",
         )
-        if data.get("locked") is not None:
-            articles = articles.filter(locked=data["locked"])
+        for flag in ("locked", "hidden"):
+            if data.get(flag) is not None:
+                articles = articles.filter(**{flag: data[flag]})
         return articles
 
 

@@ -12,7 +12,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_object(self):
-        pk = self.kwargs[self.lookup_field]
+        pk = str(self.kwargs[self.lookup_field])  # a second call finds the int of the first
         if not (pk.isascii() and pk.isdigit()):
             raise Http404
         self.kwargs[self.lookup_field] = int(pk)  # an int lets Django see it is out of range

@@ -4,6 +4,7 @@ import django_filters as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
+from annotations.corpus.selectors import articles_visible_to
 from annotations.detection.models import Candidate
 from annotations.labels import CLAIM_LABELS
 
@@ -52,7 +53,11 @@ class CandidateFilter(filters.FilterSet):
     retrieve=extend_schema(summary="A candidate claim"),
 )
 class CandidateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
-    queryset = Candidate.objects.select_related("sentence")
+    queryset = Candidate.objects.none()  # for the schema; requests get get_queryset()
     serializer_class = CandidateSerializer
     filterset_class = CandidateFilter
     ordering = ("id",)
+
+    def get_queryset(self):
+        visible = articles_visible_to(self.request.user)
+        return Candidate.objects.select_related("sentence").filter(sentence__article__in=visible)

@@ -1,4 +1,5 @@
-"""An annotation's ETag is its version: `ETag: "3"`; send it back as `If-Match: "3"`."""
+"""An annotation's (or adjudication's) ETag is its version: `ETag: "3"`; send it back as
+`If-Match: "3"`."""
 
 import re
 
@@ -7,8 +8,8 @@ from rest_framework.exceptions import ValidationError
 ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$')
 
 
-def etag_for(annotation) -> str:
-    return f'"{annotation.version}"'
+def etag_for(versioned) -> str:
+    return f'"{versioned.version}"'
 
 
 def version_from_if_match(request) -> int | None:
@@ -21,3 +22,16 @@ def version_from_if_match(request) -> int | None:
         expected = 'expected one ETag as the ETag header gave it, e.g. "3"'
         raise ValidationError({"If-Match": f"{expected}; got {header[:40]!r}"})
     return int(match.group(1))
+
+
+def required_version(request, sent: int | None) -> int:
+    """The version the client read, from If-Match or else the body's `version` (`sent`): a
+    write that must not overwrite a change it has not seen needs one."""
+    version = version_from_if_match(request)
+    if version is None:
+        version = sent
+    if version is None:
+        raise ValidationError(
+            {"version": 'send the version you read, in `version` or as If-Match: "3"'}
+        )
+    return version

@@ -1,27 +1,34 @@
 """Every API error is JSON: {"detail": ...}, plus "errors" (field -> messages) for bad input and
 "current" for a version conflict. Bad input of any kind is a 400, never a 500."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from annotations.moderation.services import AdjudicationConflict
 from annotations.review.services import VersionConflict
 
-from .annotations import conflict_response
+from .adjudications import AdjudicationSerializer
+from .annotations import AnnotationSerializer, conflict_response
+
+# Each version conflict, with how to show what is stored now.
+CONFLICTS = {VersionConflict: AnnotationSerializer, AdjudicationConflict: AdjudicationSerializer}
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, VersionConflict):
+    if type(exc) in CONFLICTS:
         # A stale If-Match is a failed precondition (412); a stale `version` a conflict (409).
         stale_if_match = "If-Match" in context["request"].headers
         code = status.HTTP_412_PRECONDITION_FAILED if stale_if_match else status.HTTP_409_CONFLICT
-        return conflict_response(exc.current, str(exc), code)
+        return conflict_response(exc.current, str(exc), code, CONFLICTS[type(exc)])
     if isinstance(exc, DjangoValidationError):  # raised by the services
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, PermissionDenied):  # from annotations.roles: keep its message
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, ObjectDoesNotExist):  # removed by someone else while this request ran
+        exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, exceptions.ParseError):
         exc = exceptions.ValidationError({"request_body": [str(exc.detail)]})
     elif isinstance(exc, exceptions.UnsupportedMediaType):

@@ -5,6 +5,7 @@ from datetime import UTC
 
 import django_filters as filters
 from django import forms
+from django.contrib.auth.models import User
 from django_filters.fields import IsoDateTimeField, RangeField
 from django_filters.widgets import DateRangeWidget
 from drf_spectacular.utils import extend_schema_field
@@ -72,3 +73,25 @@ class DateTimeRangeFilter(filters.IsoDateTimeFromToRangeFilter):
 
 def score_filter(**kwargs) -> filters.NumberFilter:
     return filters.NumberFilter(min_value=0, max_value=1, **kwargs)
+
+
+def user_named(name: str) -> User:
+    """The user with that username; a ValidationError (a 400 naming the field) if none."""
+    user = User.objects.filter(username=name).first()
+    if user is None:
+        # As a parameter: a name may hold a % that formatting the message would trip on.
+        raise forms.ValidationError("there is no user named %(name)s", params={"name": repr(name)})
+    return user
+
+
+class UsernameField(forms.CharField):
+    """A username (a CharField refuses NUL characters, which PostgreSQL cannot compare), as the
+    user it names."""
+
+    def clean(self, value):
+        name = super().clean(value)
+        return user_named(name) if name else None
+
+
+class UsernameFilter(filters.CharFilter):
+    field_class = UsernameField

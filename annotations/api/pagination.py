@@ -20,3 +20,18 @@ class CursorPagination(pagination.CursorPagination):
             raise ValidationError(
                 {self.cursor_query_param: "not a cursor; follow the next and previous links"}
             ) from None
+
+
+class RankedPagination(pagination.PageNumberPagination):
+    """Lists ranked by a computed order (the moderation queue: how contested, then the candidate
+    score), which a cursor cannot follow: numbered pages, with the count."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    invalid_page_message = "page {page_number}: {message}"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as error:  # a page that is not a number, or past the last one
+            raise ValidationError({self.page_query_param: str(error.detail)}) from None

@@ -2,7 +2,12 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from annotations.roles import can_add_articles, can_change_annotation, can_train_detector
+from annotations.roles import (
+    can_add_articles,
+    can_change_annotation,
+    can_train_detector,
+    is_moderator,
+)
 
 
 class OwnerOrModeratorCanChange(BasePermission):
@@ -32,3 +37,15 @@ class CanTrainDetector(BasePermission):
 
     def has_permission(self, request, view):
         return can_train_detector(request.user)
+
+
+class IsModerator(BasePermission):
+    """Moderation (decisions, adjudications, locks, the queue, the reviewers) takes the moderator
+    role, checked before anything is looked up: the others learn nothing about what exists."""
+
+    restricts_reads = True
+
+    message = "moderation takes the moderator role (the Moderators group); ask an administrator"
+
+    def has_permission(self, request, view):
+        return is_moderator(request.user)

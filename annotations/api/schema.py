@@ -58,7 +58,7 @@ class ApiAutoSchema(AutoSchema):
                 errors["403"] = OpenApiResponse(
                     ErrorSerializer,
                     "not allowed: another reviewer's annotation, a locked article, a missing "
-                    "permission, or a session call without its CSRF token",
+                    "role or permission, or a session call without its CSRF token",
                 )
         if "{" in self.path:
             errors["404"] = OpenApiResponse(ErrorSerializer, "no such object, or not visible")

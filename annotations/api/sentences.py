@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from annotations.corpus.models import Sentence
+from annotations.corpus.selectors import sentences_visible_to
 from annotations.detection.models import Candidate
 from annotations.labels import CLAIM_LABELS, Label
 from annotations.review.models import Annotation
@@ -82,10 +83,13 @@ class SentenceFilter(filters.FilterSet):
     retrieve=extend_schema(summary="A sentence with its candidate and my annotation"),
 )
 class SentenceViewSet(ApiViewSet):
-    queryset = Sentence.objects.all()
+    queryset = Sentence.objects.none()  # for the schema; requests get get_queryset()
     serializer_class = SentenceSerializer
     filterset_class = SentenceFilter
     ordering = ("id",)
+
+    def get_queryset(self):
+        return sentences_visible_to(self.request.user)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -5,23 +5,40 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import SimpleRouter
 
 from .account import LabelVocabularyView, MeView
+from .adjudications import SentenceAdjudicationViewSet
 from .annotations import AnnotationViewSet
 from .articles import ArticleViewSet
 from .base import not_found
 from .candidates import CandidateViewSet
+from .history import HistoryViewSet
+from .moderation import (
+    AnnotationDecisionViewSet,
+    ArticleSwitchViewSet,
+    BulkDecisionViewSet,
+    QueueViewSet,
+)
+from .reviewers import ReviewerViewSet
 from .sentences import SentenceViewSet
 from .tokens import ObtainTokenView, api_token
 from .training_runs import TrainingRunViewSet
 
 app_name = "api"
 
-# Later capabilities (export, moderation, agreement) register their viewsets on this router.
+# Later capabilities (export, agreement) register their viewsets on this router.
 router = SimpleRouter()
 router.register("articles", ArticleViewSet, basename="article")
 router.register("sentences", SentenceViewSet, basename="sentence")
 router.register("candidates", CandidateViewSet, basename="candidate")
 router.register("annotations", AnnotationViewSet, basename="annotation")
 router.register("training-runs", TrainingRunViewSet, basename="training-run")
+# Moderation: actions under the resources they act on, then the moderators' own lists.
+router.register("annotations", AnnotationDecisionViewSet, basename="annotation-decision")
+router.register("articles", ArticleSwitchViewSet, basename="article-switch")
+router.register("sentences", SentenceAdjudicationViewSet, basename="sentence-adjudication")
+router.register("moderation/queue", QueueViewSet, basename="moderation-queue")
+router.register("moderation/bulk", BulkDecisionViewSet, basename="moderation-bulk")
+router.register("reviewers", ReviewerViewSet, basename="reviewer")
+router.register("history", HistoryViewSet, basename="history")
 
 
 def images_from_this_server_only(view):

@@ -1,8 +1,8 @@
 """Schemathesis drives every operation of the live schema with a reviewer's token, and again
 with a superuser's the operations whose input a reviewer never gets past the permission check
-(loading articles, training runs) or whose other branches only a moderator reaches (anyone's
-annotations): no answer is a 5xx, and every answer conforms to the schema (status, content type,
-headers, body).
+(loading articles, training runs, moderation) or whose other branches only a moderator reaches
+(anyone's annotations, hidden articles): no answer is a 5xx, and every answer conforms to the
+schema (status, content type, headers, body).
 
 CI (FACTCHECK_REQUIRE_SERVICES=1) generates at least 100 cases per operation; a local run fewer.
 """
@@ -48,7 +48,10 @@ HOST = override_settings(ALLOWED_HOSTS=["localhost"])
 # from_fixture loader reads a pytest node attribute that pytest 9 no longer has.)
 with HOST:
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
-privileged = schema.include(path_regex=r"^/api/(articles|training-runs|annotations)/")
+privileged = schema.include(
+    path_regex=r"^/api/(articles|training-runs|annotations|moderation|reviewers|history|"
+    r"sentences/[^/]+/adjudication)/"
+)
 FUZZ = settings(
     max_examples=CASES_PER_OPERATION,
     deadline=None,
