@@ -4,6 +4,7 @@ lookup and number formatting the template would do costs."""
 from dataclasses import dataclass
 
 from annotations.labels import Label
+from annotations.review.models import Annotation, ModerationStatus
 from annotations.review.selectors import SentenceRow
 
 LABEL_NAMES = dict(Label.choices)
@@ -36,6 +37,8 @@ class SentenceItem:
     has_span: bool
     details: list[tuple[str, str, str]]  # (title, field, value) of what I filled in
     offer_source: bool
+    moderation: str  # my label's moderation status; "" without a label
+    moderation_text: str  # and in words, with a rejection's reason
     label_counts: str  # everyone's labels; "" until I have labelled the sentence
     state: str  # "saved" right after a save; "refused" when the server turned it down
     status: str
@@ -89,6 +92,8 @@ def sentence_item(
         offer_source=bool(
             can_edit and mine and mine.label == Label.SOURCED and not mine.source_name
         ),
+        moderation=mine.moderation_status if mine else "",
+        moderation_text=moderation_text(mine) if mine else "",
         label_counts=" · ".join(
             f"{name} {row.label_counts[value]}"
             for value, name in LABEL_NAMES.items()
@@ -99,6 +104,15 @@ def sentence_item(
         state=state,
         status="Saved ✓" if state == "saved" else message,
     )
+
+
+def moderation_text(annotation: Annotation) -> str:
+    """What a moderator decided about the reviewer's label, with a rejection's reason."""
+    if annotation.moderation_status == ModerationStatus.PENDING:
+        return "Pending review"
+    decided = ModerationStatus(annotation.moderation_status).label
+    reason = annotation.moderation_reason
+    return f"{decided}: {reason}" if reason else decided
 
 
 def _entries(reasons, key: str) -> list[dict]:

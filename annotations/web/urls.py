@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import moderation, views
 
 app_name = "annotations"
 urlpatterns = [
@@ -12,5 +12,19 @@ urlpatterns = [
     path("next/", views.next_sentence, name="next_sentence"),
     path("settings", views.save_settings, name="reviewer_settings"),
     path("search/", views.sentence_search, name="sentence_search"),
+    path("history/sentence", moderation.sentence_history, name="sentence_history"),
     path("healthz", views.healthz, name="healthz"),
+    path("moderation/", moderation.queue, name="moderation_queue"),
+    # As on the review page, the queue item's sentence is posted with each action.
+    path("moderation/decide", moderation.decide, name="moderation_decide"),
+    path("moderation/adjudicate", moderation.adjudicate_sentence, name="moderation_adjudicate"),
+    path("moderation/article", moderation.article_flag, name="moderation_article_flag"),
+    path("moderation/bulk", moderation.bulk_decide, name="moderation_bulk"),
+    path("moderation/reviewers/", moderation.reviewers, name="moderation_reviewers"),
+    path(
+        "moderation/reviewers/<int:pk>/deactivate",
+        moderation.deactivate,
+        name="moderation_deactivate",
+    ),
+    path("moderation/history/", moderation.history, name="moderation_history"),
 ]

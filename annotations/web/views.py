@@ -8,7 +8,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
@@ -36,6 +36,7 @@ from .forms import (
     ArticleFilterForm,
     ReviewerSettingsForm,
     SentenceSearchForm,
+    as_id,
 )
 from .presenters import LABEL_KEYS, LABEL_NAMES, sentence_item
 
@@ -91,7 +92,8 @@ def article_detail(request, pk: int):
 
 def _sentence_row(pk, user) -> SentenceRow:
     """The posted sentence's row; 404 for an id that names no sentence."""
-    if not str(pk).isdigit():
+    pk = as_id(pk)
+    if pk is None:
         raise Http404("no such sentence")
     sentences = Sentence.objects.filter(pk=pk).select_related("article").defer("article__body")
     rows = selectors.sentence_rows(sentences, user)
@@ -121,14 +123,19 @@ def _refused(request, row: SentenceRow, error: Exception):
     if isinstance(error, VersionConflict):
         fresh = _sentence_row(row.sentence.pk, request.user)
         return _fragment(request, fresh, 409, "refused", CONFLICT_MESSAGE)
+    return _fragment(request, row, 400, "refused", f"Not saved: {problems(error)}.")
+
+
+def problems(error: ValidationError) -> str:
+    """What was wrong, field by field, in one line."""
     if hasattr(error, "error_dict"):
-        problems = "; ".join(
-            f"{field.replace('_', ' ')}: {' '.join(errors)}"
+        return "; ".join(
+            " ".join(errors)
+            if field == NON_FIELD_ERRORS
+            else f"{field.replace('_', ' ')}: {' '.join(errors)}"
             for field, errors in error.message_dict.items()
         )
-    else:
-        problems = " ".join(error.messages)
-    return _fragment(request, row, 400, "refused", f"Not saved: {problems}.")
+    return " ".join(error.messages)
 
 
 @login_required

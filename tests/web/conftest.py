@@ -1,15 +1,33 @@
 """What the browser tests of the web UI share: the users, the seed article, a logged-in page."""
 
 import pytest
+from django.contrib.auth.models import Group, User
 
 from annotations.corpus.models import Article
 from annotations.corpus.services import ingest_files
+from annotations.roles import MODERATORS_GROUP, REVIEWERS_GROUP
 from tests.conftest import SEED_ARTICLE, make_reviewer
 
 
 @pytest.fixture
-def users(transactional_db):
+def role_groups(transactional_db):
+    """The role groups migrations made, which each transactional test's flush removes
+    (serialized_rollback did not bring them back once Playwright's sync API was running)."""
+    for name in (REVIEWERS_GROUP, MODERATORS_GROUP):
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture
+def users(role_groups):
     return make_reviewer("reviewer"), make_reviewer("other")
+
+
+@pytest.fixture
+def moderator_account(role_groups):
+    """A moderator who logs in as "moderator" with "pw-moderator"."""
+    user = User.objects.create_user("moderator", password="pw-moderator")
+    user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    return user
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ off; nothing focused hides under the toolbar; dialogs open at their top."""
 
 import pytest
 
+from annotations.moderation.services import moderate
 from annotations.review.models import Annotation, ReviewerSettings
 from tests.conftest import ROOT
+from tests.reviewing import label, sentence
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,6 +86,91 @@ def test_no_page_has_an_accessibility_violation(
     assert script_errors == []
 
 
+def test_no_moderation_page_has_an_accessibility_violation(
+    log_in, live_server, users, seed_article, moderator_account, script_errors
+):
+    from playwright.sync_api import expect
+
+    reviewer, other = users
+    for index in (0, 3):
+        label(
+            sentence(seed_article, index),
+            reviewer,
+            "sourced",
+            note="checked",
+            span_start=0,
+            span_end=9,
+            evidence_url="https://example.org/source",
+        )
+        label(sentence(seed_article, index), other, "disputed")
+    moderate(
+        annotation=reviewer.annotations.first(),
+        actor=moderator_account,
+        decision="reject",
+        reason="Source missing or wrong",
+    )
+    page = log_in("moderator", "pw-moderator")
+    with_axe(page.context)
+    page.goto(f"{live_server.url}/moderation/")
+    expect(page.locator(".queue-item").first).to_be_focused()  # the page's script has run
+    assert violations(page) == [], "moderation queue"
+    for key, dialog in (
+        ("r", "#reject-dialog"),
+        ("d", "#adjudicate-dialog"),
+        ("?", "#help-dialog"),
+    ):
+        page.keyboard.press(key)
+        expect(page.locator(dialog)).to_be_visible()
+        assert violations(page) == [], dialog
+        page.keyboard.press("Escape")
+    page.keyboard.press("h")
+    expect(page.locator("#history-dialog")).to_contain_text("Created")
+    assert violations(page) == [], "history drawer"
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    expect(page.locator("#moderation-status")).to_contain_text("Approved")
+    page.keyboard.press("x")
+    assert violations(page) == [], "moderation queue after a decision, a label selected"
+    url = f"/moderation/?tab=pending&article={seed_article.pk}&reviewer={other.pk}&since=nope"
+    page.goto(f"{live_server.url}{url}")
+    expect(page.get_by_role("button", name="Approve all 2 pending labels")).to_be_visible()
+    assert violations(page) == [], "filtered queue with a bad filter and the bulk decision"
+    page.goto(f"{live_server.url}/moderation/?tab=decided")
+    assert violations(page) == [], "recently decided"
+    page.goto(f"{live_server.url}/moderation/reviewers/")
+    assert violations(page) == [], "reviewers"
+    page.get_by_role("link", name="Deactivate other").click()
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Deactivate other").click()
+    expect(
+        page.get_by_text("To reject their pending labels, pick or type a reason.")
+    ).to_be_visible()
+    assert violations(page) == [], "deactivation refused"
+    page.goto(f"{live_server.url}/moderation/history/")
+    assert violations(page) == [], "history"
+    open_article(page, live_server, seed_article)
+    assert violations(page) == [], "review page of a moderator"
+    assert script_errors == []
+
+
+def test_a_reviewers_rejected_label_and_its_history_are_accessible(
+    log_in, live_server, users, seed_article, moderator_account
+):
+    from playwright.sync_api import expect
+
+    reviewer, _ = users
+    rejected = label(sentence(seed_article, 0), reviewer, "sourced")
+    moderate(annotation=rejected, actor=moderator_account, decision="reject", reason="Wrong label")
+    page = log_in("reviewer", "pw-reviewer")
+    with_axe(page.context)
+    open_article(page, live_server, seed_article, first="#s1")
+    assert violations(page) == [], "review page with a rejected label"
+    page.keyboard.press("k")
+    page.keyboard.press("h")
+    expect(page.locator("#history-dialog")).to_contain_text("Wrong label")
+    assert violations(page) == [], "history drawer of a reviewer"
+
+
 def test_every_page_has_a_title_of_its_own(log_in, live_server, users, seed_article):
     page = log_in("reviewer", "pw-reviewer")
     titles = [page.title()]
@@ -149,7 +236,7 @@ def test_a_sentence_is_announced_with_its_text_my_label_and_the_suggestion(
     page.keyboard.press("j")
     page.keyboard.press("1")
     expect(third).to_have_accessible_description(
-        f"{text} My label: Sourced Suggested: 0.77 Sourced?"
+        f"{text} My label: Sourced Pending review Suggested: 0.77 Sourced?"
     )
 
 

@@ -18,7 +18,9 @@ from tests.reviewing import (
 
 pytestmark = pytest.mark.django_db
 
-PAGE_QUERIES = 8  # session, user, article, sentences, candidates, mine, counts, moderator?
+# session, user, article, sentences, candidates, mine, counts, shortcuts, and the user's roles
+# (the header links the moderation queue for every moderator, staff or not)
+PAGE_QUERIES = 9
 # session, user, the user's roles, the sentence's row (4: sentence, candidates, mine, counts),
 # the service's transaction (savepoint, lock, write, history, webhook endpoints, release)
 SAVE_QUERIES = 13

@@ -157,3 +157,13 @@ def test_an_unknown_sentence_is_a_404(reviewer, client, sentence_id):
     for url in ("/annotations/save", "/annotations/clear"):
         response = client.post(url, {"sentence": sentence_id, "label": "sourced"})
         assert response.status_code == 404
+
+
+def test_an_id_too_big_for_the_database_is_a_404(reviewer, client, first):
+    client.force_login(reviewer)
+    response = client.post(
+        "/annotations/save",
+        {"sentence": str(2**63), "label": "sourced"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 404 and not Annotation.objects.exists()

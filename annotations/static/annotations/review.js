@@ -21,6 +21,7 @@
   const shortcutsOn = review !== null && review.dataset.shortcuts === "on";
   const labelNames = review ? JSON.parse(document.getElementById("label-names").textContent) : {};
   const toolbar = document.getElementById("toolbar");
+  const historyButton = document.getElementById("history-button");
   // Key → label, from the toolbar's buttons.
   const labelKeys = Object.fromEntries(
     Array.from(document.querySelectorAll("#toolbar button[data-label]"), (button) => [
@@ -31,63 +32,25 @@
 
   const queue = []; // {id, url, fields}
   let sending = false;
-  let currentId = null;
+  // Only the current sentence's own controls are Tab stops; the toolbar shows which it is.
+  const roving = review && RovingItems(container, ".sentence", "summary, a[href]", showInToolbar);
   let detailsFor = null; // {id, span} while the details dialog is open
   let lastOutcome = ""; // what the live region says when nothing waits to be sent again
 
-  function sentences() {
-    return Array.from(container.querySelectorAll(".sentence"));
-  }
-
-  function current() {
-    const focused = document.activeElement && document.activeElement.closest(".sentence");
-    return focused || (currentId && document.getElementById(currentId));
-  }
-
-  // The sentence and its own controls (reasons, evidence link) are Tab stops only while it is
-  // the current one.
-  function setTabbable(el, tabbable) {
-    el.tabIndex = tabbable ? 0 : -1;
-    for (const control of el.querySelectorAll("summary, a[href]")) {
-      control.tabIndex = tabbable ? 0 : -1;
-    }
-  }
-
-  function setCurrent(el) {
-    const previous = currentId && document.getElementById(currentId);
-    if (previous && previous !== el) setTabbable(previous, false);
-    setTabbable(el, true);
-    currentId = el.id;
-    showInToolbar(el);
-  }
-
-  function focusSentence(el) {
-    if (!el) return;
-    setCurrent(el);
-    el.focus({ preventScroll: true });
-    el.scrollIntoView({ block: "nearest" });
-  }
-
   // The toolbar acts on the current sentence: show which one, and its label as pressed.
   function showInToolbar(el) {
-    if (!toolbar || !el || el.id !== currentId) return;
+    if (!toolbar || !el || el.id !== roving.currentId()) return;
     document.getElementById("toolbar-target").textContent = el.getAttribute("aria-label");
     for (const button of toolbar.querySelectorAll("button[data-label]")) {
       button.setAttribute("aria-pressed", button.dataset.label === el.dataset.label);
     }
     toolbar.querySelector('[data-action="clear"]').disabled = !canEdit || !el.dataset.label;
-  }
-
-  function move(step) {
-    const all = sentences();
-    const here = all.indexOf(current());
-    const target = here === -1 ? all[0] : all[Math.min(Math.max(here + step, 0), all.length - 1)];
-    focusSentence(target);
+    historyButton.dataset.historyUrl = `${review.dataset.historyUrl}?sentence=${el.dataset.pk}`;
   }
 
   // The first sentence without a label from `from` on (wrapping round); `from` itself if all are.
   function nextUnlabelled(from) {
-    const all = sentences();
+    const all = roving.items();
     const start = Math.max(all.indexOf(from), 0);
     for (let i = 0; i < all.length; i++) {
       const el = all[(start + i) % all.length];
@@ -124,7 +87,7 @@
       retry.textContent = "Retry now";
       retry.addEventListener("click", () => {
         // The button goes away once the queue is sent: keep the focus on the sentence.
-        focusSentence(document.getElementById(currentId));
+        roving.focus(document.getElementById(roving.currentId()));
         flush();
       });
       saveStatus.append(retry);
@@ -173,7 +136,7 @@
     el.dataset.label = url === review.dataset.clearUrl ? "" : fields.label || el.dataset.label;
     setStatus(el, "saving", `Saving ${describe(el)}…`);
     showInToolbar(el);
-    focusSentence(nextUnlabelled(el));
+    roving.focus(nextUnlabelled(el));
     flush();
   }
 
@@ -206,9 +169,9 @@
       }
       queue.shift();
       lastOutcome = outcomeOf(el);
-      if (currentId === item.id) {
+      if (roving.currentId() === item.id) {
         // The swap replaced the current sentence: give the new one its place in the tab order.
-        setCurrent(el);
+        roving.setCurrent(el);
         if (document.activeElement === document.body) el.focus({ preventScroll: true });
       }
     }
@@ -290,34 +253,27 @@
     act(el, review.dataset.saveUrl, fields);
   }
 
-  // Shortcuts act only with the focus in the article (a sentence, its controls, the label
-  // buttons): never on the header's links, in a field or in a dialog. Turned off, only the
-  // arrow keys (no character keys, WCAG 2.1.4) still move between sentences.
-  function onKey(event) {
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (!review.contains(document.activeElement)) return;
-    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
-    if (event.key === "ArrowDown" || (shortcutsOn && event.key === "j")) {
-      move(1);
-    } else if (event.key === "ArrowUp" || (shortcutsOn && event.key === "k")) {
-      move(-1);
-    } else if (!shortcutsOn) {
-      return;
-    } else if (event.key === "g") {
+  // The keys beyond moving, while the focus is in the article (a sentence, its controls, the
+  // label buttons).
+  function onShortcut(key) {
+    if (key === "g") {
       window.location.href = document.body.dataset.nextUrl;
-    } else if (event.key === "?") {
-      helpDialog.showModal();
-    } else {
-      const el = current() || nextUnlabelled(sentences()[0]);
-      if (!el) return;
-      if (event.key in labelKeys) tag(el, labelKeys[event.key]);
-      else if (event.key === "x") clear(el);
-      else if (event.key === "n") openDetails(el, "note");
-      else if (event.key === "s") openDetails(el, "source");
-      else if (event.key === "r") toggleReasons(el);
-      else return;
+      return true;
     }
-    event.preventDefault();
+    if (key === "?") {
+      helpDialog.showModal();
+      return true;
+    }
+    const el = roving.current() || nextUnlabelled(roving.items()[0]);
+    if (!el) return false;
+    if (key in labelKeys) tag(el, labelKeys[key]);
+    else if (key === "x") clear(el);
+    else if (key === "n") openDetails(el, "note");
+    else if (key === "s") openDetails(el, "source");
+    else if (key === "r") toggleReasons(el);
+    else if (key === "h") historyButton.click();
+    else return false;
+    return true;
   }
 
   function toggleReasons(el) {
@@ -337,7 +293,7 @@
       detailsDialog.close();
       return;
     }
-    const el = button.closest(".sentence") || current();
+    const el = button.closest(".sentence") || roving.current();
     if (!el) return;
     if (button.dataset.label) tag(el, button.dataset.label);
     else if (action === "clear") clear(el);
@@ -346,15 +302,7 @@
   }
 
   if (!review) return;
-  document.addEventListener("keydown", onKey);
-
-  // htmx swaps 4xx fragments too: they say why the server refused (locked, conflict, invalid).
-  htmx.config.responseHandling = [
-    { code: "204", swap: false },
-    { code: "[23]..", swap: true },
-    { code: "4..", swap: true },
-    { code: "...", swap: false, error: true },
-  ];
+  roving.listen(review, shortcutsOn, onShortcut);
 
   document.addEventListener("click", onClick);
   // The room the sticky toolbar takes, for the page's scroll padding (none when it scrolls).
@@ -368,13 +316,13 @@
   // A sentence becomes the current one when it is focused itself or clicked anywhere; focusing
   // one of its controls does not move the current sentence.
   container.addEventListener("focusin", (event) => {
-    if (event.target.matches(".sentence") && event.target.id !== currentId) {
-      setCurrent(event.target);
+    if (event.target.matches(".sentence") && event.target.id !== roving.currentId()) {
+      roving.setCurrent(event.target);
     }
   });
   container.addEventListener("pointerdown", (event) => {
     const el = event.target.closest(".sentence");
-    if (el && el.id !== currentId) setCurrent(el);
+    if (el && el.id !== roving.currentId()) roving.setCurrent(el);
   });
   if (detailsDialog) {
     const form = document.getElementById("details-form");
@@ -391,7 +339,7 @@
     detailsDialog.addEventListener("close", () => {
       const el = detailsFor && document.getElementById(detailsFor.id);
       detailsFor = null;
-      if (el) focusSentence(el);
+      if (el) roving.focus(el);
     });
   }
   window.addEventListener("beforeunload", (event) => {
@@ -400,5 +348,5 @@
 
   const fromHash = window.location.hash && document.getElementById(window.location.hash.slice(1));
   const linked = fromHash && fromHash.matches(".sentence") ? fromHash : null;
-  focusSentence(linked || nextUnlabelled(sentences()[0]));
+  roving.focus(linked || nextUnlabelled(roving.items()[0]));
 })();
