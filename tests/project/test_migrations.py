@@ -1,5 +1,6 @@
-"""The data migrations of the restructure: stored models move to their own rows (and back), and
-staff who could moderate before keep doing so as members of the Moderators group."""
+"""The data migrations: stored models move to their own rows (and back); staff who could moderate
+before keep doing so as members of the Moderators group; everyone who could label before joins
+the Reviewers group."""
 
 import pytest
 from django.db import connection
@@ -40,5 +41,36 @@ def test_the_restructure_migrations_keep_models_and_moderators():
         old = migrate(BEFORE)
         trained = old.get_model("annotations", "DetectorVersion").objects.get(name="trained")
         assert bytes(trained.model_data) == b"model"
+    finally:
+        migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_moderation_migration_keeps_everyone_labelling_and_fills_the_audit_trail():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("annotations")
+    try:
+        old = migrate([("annotations", "0012_reviewer_settings")])
+        users = old.get_model("auth", "User")
+        reviewer = users.objects.create(username="reviewer")
+        editor = users.objects.create(username="editor")
+        moderators, _ = old.get_model("auth", "Group").objects.get_or_create(name="Moderators")
+        moderators.user_set.add(editor)
+        users.objects.create(username="root", is_superuser=True)
+        article = old.get_model("annotations", "Article").objects.create(
+            title="t", url="https://example.com/t", published_on="2022-02-24", body="One."
+        )
+        sentence = article.sentences.create(index=0, paragraph=0, start=0, end=4, text="One.")
+        old.get_model("annotations", "History").objects.create(
+            sentence=sentence, subject="annotation", subject_id=1, action="created", actor=reviewer
+        )
+
+        new = migrate(latest)
+        groups = new.get_model("auth", "Group").objects
+        assert [u.username for u in groups.get(name="Reviewers").user_set.all()] == ["reviewer"]
+        moderators = groups.get(name="Moderators")
+        granted = set(moderators.permissions.values_list("codename", flat=True))
+        assert {"moderate_annotation", "lock_article", "add_adjudication"} <= granted
+        row = new.get_model("annotations", "History").objects.get()
+        assert (row.article_id, row.via) == (article.pk, "")
     finally:
         migrate(latest)

@@ -1,0 +1,186 @@
+"""The moderation queue's reads: which sentences each tab holds, in which order, with what."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from annotations.detection.models import Candidate
+from annotations.moderation.selectors import (
+    QueueFilters,
+    contested_sentences,
+    decided_sentences,
+    frequent_reasons,
+    history_of,
+    pending_sentences,
+    queue_items,
+    queue_sizes,
+    reviewers_overview,
+)
+from annotations.moderation.services import adjudicate, moderate
+from annotations.review.models import Annotation
+from annotations.review.services import annotation_save
+from tests.api_support import load_articles
+from tests.conftest import make_reviewer
+
+pytestmark = pytest.mark.django_db
+
+
+def pks(rows) -> list[int]:
+    return [row["sentence"] for row in rows]
+
+
+def label(sentence, user, value):
+    annotation, _ = annotation_save(sentence=sentence, reviewer=user, changes={"label": value})
+    return annotation
+
+
+def test_disagreeing_labels_make_a_sentence_contested(disagreement):
+    assert pks(contested_sentences()) == [disagreement.contested.pk]
+    assert set(pks(pending_sentences())) == {disagreement.contested.pk, disagreement.single.pk}
+    assert pks(decided_sentences()) == []
+
+
+def test_a_label_against_a_confident_suggestion_is_contested(disagreement, settings):
+    single = disagreement.single
+    Candidate.objects.filter(sentence=single).update(score=0.9, suggested_label="sourced")
+    settings.CONTESTED_SCORE = 0.8
+    assert single.pk in pks(contested_sentences())  # "not a claim" against a sourced suggestion
+    settings.CONTESTED_SCORE = 0.95
+    assert single.pk not in pks(contested_sentences())
+    Candidate.objects.filter(sentence=single).update(score=0.9, suggested_label=None)
+    settings.CONTESTED_SCORE = 0.8
+    assert single.pk not in pks(contested_sentences())  # no suggestion: "not a claim" agrees
+
+
+def test_a_decision_that_ends_the_disagreement_takes_it_off_the_contested_tab(
+    disagreement, moderator
+):
+    moderate(annotation=disagreement.theirs, actor=moderator, decision="reject", reason="No")
+    assert pks(contested_sentences()) == []
+    moderate(annotation=disagreement.theirs, actor=moderator, decision="reopen")
+    assert pks(contested_sentences()) == [disagreement.contested.pk]
+    adjudicate(sentence=disagreement.contested, actor=moderator, label="sourced")
+    assert pks(contested_sentences()) == []
+
+
+def test_the_most_divided_sentences_come_first(disagreement, reviewer, other_reviewer):
+    third = make_reviewer("third")
+    second_article = load_articles(2)[1]
+    divided = second_article.sentences.get(index=0)
+    for user, value in ((reviewer, "sourced"), (other_reviewer, "disputed"), (third, "false_flag")):
+        label(divided, user, value)
+    assert pks(contested_sentences()) == [divided.pk, disagreement.contested.pk]
+
+
+def test_the_filters_narrow_each_tab(disagreement, reviewer, other_reviewer, moderator):
+    by_other = QueueFilters(reviewer=other_reviewer.pk)
+    assert pks(pending_sentences(by_other)) == [disagreement.contested.pk]
+    assert pks(pending_sentences(QueueFilters(label="not_claim"))) == [disagreement.single.pk]
+    assert pks(contested_sentences(QueueFilters(label="not_claim"))) == []
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    assert pks(pending_sentences(QueueFilters(since=tomorrow))) == []
+    assert len(pks(pending_sentences(QueueFilters(until=tomorrow)))) == 2
+    elsewhere = load_articles(2)[1]
+    assert pks(pending_sentences(QueueFilters(article=elsewhere.pk))) == []
+    moderate(annotation=disagreement.single_label, actor=moderator, decision="approve")
+    assert pks(decided_sentences(QueueFilters(reviewer=reviewer.pk))) == [disagreement.single.pk]
+    assert pks(decided_sentences(QueueFilters(reviewer=other_reviewer.pk))) == []
+    assert queue_sizes(by_other) == {"contested": 1, "pending": 1, "decided": 0}
+
+
+def test_recent_decisions_come_first_adjudications_included(disagreement, moderator):
+    moderate(annotation=disagreement.single_label, actor=moderator, decision="approve")
+    adjudicate(sentence=disagreement.contested, actor=moderator, label="sourced")
+    assert pks(decided_sentences()) == [disagreement.contested.pk, disagreement.single.pk]
+    moderate(annotation=disagreement.single_label, actor=moderator, decision="reject", reason="x")
+    assert pks(decided_sentences()) == [disagreement.single.pk, disagreement.contested.pk]
+
+
+def test_an_item_holds_the_context_suggestion_and_every_label(disagreement, moderator):
+    moderate(annotation=disagreement.theirs, actor=moderator, decision="reject", reason="No")
+    [item] = queue_items([disagreement.contested])
+    assert item.previous is None and item.next == disagreement.single
+    assert item.candidate == Candidate.objects.get(sentence=disagreement.contested)
+    assert [a.pk for a in item.annotations] == [disagreement.mine.pk, disagreement.theirs.pk]
+    assert [a.pk for a in item.pending] == [disagreement.mine.pk]
+    assert (item.gold.label, item.gold.basis) == ("sourced", "majority")  # the rejected one out
+    [middle] = queue_items([disagreement.single])
+    assert (middle.previous, middle.next.index) == (disagreement.contested, 2)
+
+
+def many_disagreements(articles: int, reviewers: list) -> None:
+    """Every sentence of `articles` new articles labelled differently by each reviewer."""
+    for article in load_articles(articles, sentences=3):
+        for sentence in article.sentences.all():
+            for n, user in enumerate(reviewers):
+                label(sentence, user, ["sourced", "disputed", "false_flag", "not_claim"][n % 4])
+
+
+def queries_for_a_page(tab: str) -> tuple[int, int]:
+    """Queries of a queue page (its sentences, its size, its items) and how many items."""
+    with CaptureQueriesContext(connection) as queries:
+        sentences = QueueFilters()
+        page = list(
+            {"contested": contested_sentences, "pending": pending_sentences}[tab](sentences)[:25]
+        )
+        queue_sizes()
+        items = queue_items(page)
+    return len(queries), len(items)
+
+
+@pytest.mark.parametrize("tab", ["contested", "pending"])
+def test_a_queue_page_takes_the_same_queries_whatever_the_queue_holds(
+    tab, reviewer, other_reviewer
+):
+    many_disagreements(1, [reviewer, other_reviewer])
+    small, small_items = queries_for_a_page(tab)
+    many_disagreements(12, [reviewer, other_reviewer, make_reviewer("third")])
+    large, large_items = queries_for_a_page(tab)
+    assert (small_items, large_items) == (3, 25)
+    assert small == large == 9  # page, 3 tab sizes, sentences, context, candidates, labels,
+    # adjudications
+
+
+def test_the_reasons_offered_are_those_given_most_then_the_standard_ones(
+    disagreement, moderator, reviewer
+):
+    assert frequent_reasons()[0].startswith("Not a claim")
+    moderate(annotation=disagreement.theirs, actor=moderator, decision="reject", reason="Dup")
+    moderate(annotation=disagreement.mine, actor=moderator, decision="reject", reason="Vague")
+    moderate(annotation=disagreement.single_label, actor=moderator, decision="reject", reason="Dup")
+    assert frequent_reasons()[:3] == [
+        "Dup",
+        "Vague",
+        "Not a claim: opinion, question or prediction",
+    ]
+
+
+def test_the_reviewers_overview_counts_each_decision(disagreement, moderator, reviewer):
+    moderate(annotation=disagreement.mine, actor=moderator, decision="reject", reason="No")
+    counts = {
+        user.username: (user.pending, user.approved, user.rejected) for user in reviewers_overview()
+    }
+    assert counts == {"moderator": (0, 0, 0), "other": (1, 0, 0), "reviewer": (1, 0, 1)}
+
+
+def test_reviewers_see_the_history_of_their_own_labels_only(
+    disagreement, reviewer, other_reviewer, moderator
+):
+    moderate(annotation=disagreement.theirs, actor=moderator, decision="reject", reason="No")
+    sentence = disagreement.contested
+    everything = history_of(moderator, sentence=sentence)
+    assert [(h.action, h.reviewer.username) for h in everything] == [
+        ("rejected", "other"),
+        ("created", "other"),
+        ("created", "reviewer"),
+    ]
+    assert [h.action for h in history_of(reviewer, sentence=sentence)] == ["created"]
+    assert [h.action for h in history_of(other_reviewer, sentence=sentence)] == [
+        "rejected",
+        "created",
+    ]
+    by_person = history_of(moderator, person=moderator)
+    assert [h.action for h in by_person] == ["rejected"]
+    assert Annotation.objects.count() == 3
