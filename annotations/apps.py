@@ -7,8 +7,12 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self):
         from .corpus.services import articles_stored
-        from .detection.services import queue_stored_articles
+        from .detection.services import candidates_written, queue_stored_articles
+        from .review.services import retally_articles
 
         # New articles get their candidates: the corpus announces, detection (built on the
         # corpus, which must not import it) listens.
         articles_stored.connect(queue_stored_articles, dispatch_uid="queue-precompute")
+        # Replaced candidates move the moderation queue's scores: detection announces, review
+        # (built on detection) retallies.
+        candidates_written.connect(retally_articles, dispatch_uid="retally-candidates")

@@ -5,6 +5,7 @@ from collections import Counter
 import orjson
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from annotations.bulk import insert_rows
@@ -19,6 +20,9 @@ from .selectors import active_detector, articles_needing_precompute, load_model
 from .tasks import precompute_articles_task
 
 CANDIDATE_COLUMNS = ("sentence", "detector_version", "score", "suggested_label", "reasons")
+# Sent inside the transaction that replaced the articles' candidates: what other rooms derive
+# from them (the review room's tallies, connected in apps.py) follows in the same transaction.
+candidates_written = Signal()
 
 
 def queue_precompute(article_ids: list[int]) -> None:
@@ -114,6 +118,7 @@ def write_candidates(article_ids: list[int], detector: DetectorVersion) -> Count
             for (pk, _, _), result in zip(sentences, results, strict=True)
         ],
     )
+    candidates_written.send(Candidate, article_ids=article_ids)
     return Counter(article_id for _, article_id, _ in sentences)
 
 

@@ -12,18 +12,20 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
-    Value,
 )
-from django.db.models.functions import Coalesce
 
 from annotations.corpus.models import Sentence
 from annotations.detection.models import Candidate
-from annotations.labels import Label
-from annotations.review.models import Adjudication, Annotation, History, ModerationStatus
+from annotations.review.models import (
+    Adjudication,
+    Annotation,
+    History,
+    ModerationStatus,
+    SentenceTally,
+)
 from annotations.review.selectors import GoldLabel, counted_annotations, gold_label
 from annotations.roles import MODERATORS_GROUP, REVIEWERS_GROUP, is_moderator
 
@@ -36,9 +38,6 @@ STANDARD_REASONS = (
     "Claim span does not cover the claim",
 )
 DECIDED = (ModerationStatus.APPROVED, ModerationStatus.REJECTED)
-# The statuses counted_annotations() keeps, for a join (its exclude() would be a subquery).
-COUNTED = (ModerationStatus.PENDING, ModerationStatus.APPROVED)
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 @dataclass(frozen=True)
@@ -53,25 +52,28 @@ class QueueFilters:
     until: datetime.date | None = None
 
 
-def _annotation_filters(filters: QueueFilters, when: str) -> Q:
-    """The filters on article, reviewer, label and date, for annotations."""
+# Each tab reads the sentences' tallies (review.models.SentenceTally, kept by every write that
+# moves them), one narrow row per sentence, as {"sentence": id, ...} in queue order: aggregating
+# every label and candidate instead cost 30-60 ms a query with 10,000 pending labels.
+TALLIES = SentenceTally.objects.values("sentence")
+
+
+def _with_labels(tallies: QuerySet, annotations: QuerySet, filters: QueueFilters, when: str):
+    """Narrowed to the article, and to sentences with a label among `annotations` matching
+    the filters on reviewer, label and date."""
+    if filters.article:
+        tallies = tallies.filter(sentence__article_id=filters.article)
     lookups = {
-        "sentence__article_id": filters.article,
         "reviewer_id": filters.reviewer,
         "label": filters.label,
         f"{when}__date__gte": filters.since,
         f"{when}__date__lte": filters.until,
     }
-    return Q(**{lookup: value for lookup, value in lookups.items() if value})
-
-
-# Each tab is an aggregate of annotations grouped by sentence, one row per sentence: {"sentence":
-# id, ...}, in queue order. Grouping the narrow annotation rows costs a tenth of a correlated
-# subquery per sentence, or of grouping whole sentence rows, with 10,000 pending labels. A
-# sentence has one candidate (write_candidates replaces them), so joining it multiplies no
-# annotation, and Max() reads it.
-SCORE = Max("sentence__candidates__score")
-NOT_ADJUDICATED = ~Exists(Adjudication.objects.filter(sentence=OuterRef("sentence")))
+    matching = {lookup: value for lookup, value in lookups.items() if value}
+    if matching:
+        labels = annotations.filter(sentence=OuterRef("sentence"), **matching)
+        tallies = tallies.filter(Exists(labels))
+    return tallies
 
 
 def contested_sentences(filters: QueueFilters = QueueFilters()) -> QuerySet:
@@ -79,74 +81,35 @@ def contested_sentences(filters: QueueFilters = QueueFilters()) -> QuerySet:
     contradicts a candidate suggestion scoring at least settings.CONTESTED_SCORE (no suggested
     label counts as "not a claim"). The most different labels first, then the most votes, then
     the highest candidate score."""
-    counted = counted_annotations().filter(NOT_ADJUDICATED)
-    matching = _annotation_filters(filters, "updated_at")
-    if matching:
-        # The sentence has a label that matches; its disagreement is over all of them.
-        matches = counted_annotations().filter(matching, sentence=OuterRef("sentence"))
-        counted = counted.filter(Exists(matches))
-    suggested = Coalesce(F("sentence__candidates__suggested_label"), Value(Label.NOT_CLAIM))
-    return (
-        counted.values("sentence")
-        .annotate(
-            score=SCORE,
-            distinct_labels=Count("label", distinct=True),
-            votes=Count("pk"),
-            contradicting=Count("pk", filter=~Q(label=suggested)),
-        )
-        .filter(
-            Q(distinct_labels__gt=1) | Q(score__gte=settings.CONTESTED_SCORE, contradicting__gt=0)
-        )
-        .order_by(
-            F("distinct_labels").desc(),
-            F("votes").desc(),
-            F("score").desc(nulls_last=True),
-            "sentence",
-        )
+    tallies = TALLIES.filter(
+        Q(distinct_labels__gt=1) | Q(score__gte=settings.CONTESTED_SCORE, contradicting__gt=0),
+        adjudicated=False,
+    )
+    return _with_labels(tallies, counted_annotations(), filters, "updated_at").order_by(
+        F("distinct_labels").desc(), F("votes").desc(), "-score", "sentence"
     )
 
 
 def pending_sentences(filters: QueueFilters = QueueFilters()) -> QuerySet:
     """Sentences with annotations waiting for a decision, the highest candidate score first."""
-    return (
-        Annotation.objects.filter(
-            _annotation_filters(filters, "updated_at"),
-            moderation_status=ModerationStatus.PENDING,
-        )
-        .values("sentence")
-        .annotate(score=SCORE)
-        .order_by(F("score").desc(nulls_last=True), "sentence")
-    )
+    pending = Annotation.objects.filter(moderation_status=ModerationStatus.PENDING)
+    tallies = _with_labels(TALLIES.filter(pending__gt=0), pending, filters, "updated_at")
+    return tallies.order_by("-score", "sentence")
 
 
 def decided_sentences(filters: QueueFilters = QueueFilters()) -> QuerySet:
     """Sentences with an approved or rejected annotation or an adjudication, the latest
-    decision first."""
-    decided = Annotation.objects.filter(
-        _annotation_filters(filters, "moderated_at"), moderation_status__in=DECIDED
-    )
-    adjudicated = Adjudication.objects.filter(_adjudication_filters(filters))
-    # One row per sentence: an adjudicated sentence's decided labels are left to its
-    # adjudication's row, which is the final word.
-    labels = (
-        decided.exclude(sentence__in=adjudicated.values("sentence"))
-        .values("sentence")
-        .annotate(decided_at=Max("moderated_at"))
-        .order_by()
-    )
-    final = adjudicated.values("sentence", decided_at=F("updated_at")).order_by()
-    return labels.union(final).order_by("-decided_at", "-sentence")
-
-
-def _adjudication_filters(filters: QueueFilters) -> Q:
-    if filters.reviewer or filters.label:
-        return Q(pk__in=[])  # a reviewer's or a label's decisions are annotations'
-    lookups = {
-        "sentence__article_id": filters.article,
-        "updated_at__date__gte": filters.since,
-        "updated_at__date__lte": filters.until,
-    }
-    return Q(**{lookup: value for lookup, value in lookups.items() if value})
+    decision first (with a reviewer or label filter, those with such a decided label)."""
+    decided = Annotation.objects.filter(moderation_status__in=DECIDED)
+    tallies = TALLIES.filter(decided_at__isnull=False)
+    if not (filters.reviewer or filters.label):
+        if filters.since:
+            tallies = tallies.filter(decided_at__date__gte=filters.since)
+        if filters.until:
+            tallies = tallies.filter(decided_at__date__lte=filters.until)
+        filters = QueueFilters(article=filters.article)
+    tallies = _with_labels(tallies, decided, filters, "moderated_at")
+    return tallies.order_by(F("decided_at").desc(), "-sentence")
 
 
 QUEUES = {
@@ -252,28 +215,25 @@ def frequent_reasons(limit: int = 8) -> list[str]:
     return list(dict.fromkeys([*given, *STANDARD_REASONS]))[:limit]
 
 
+def reviewing_people() -> QuerySet[User]:
+    """Everyone with a role or with labels, active first, by name."""
+    labelled = Annotation.objects.filter(reviewer=OuterRef("pk"))
+    with_role = User.groups.through.objects.filter(
+        user=OuterRef("pk"), group__name__in=(REVIEWERS_GROUP, MODERATORS_GROUP)
+    )
+    return User.objects.filter(Exists(with_role) | Exists(labelled)).order_by(
+        "-is_active", "username"
+    )
+
+
 def reviewers_overview() -> QuerySet[User]:
-    """Everyone with a role, with how many of their annotations are pending, approved and
+    """reviewing_people(), each with how many of their annotations are pending, approved and
     rejected (one query)."""
     status = "annotations__moderation_status"
-    return (
-        User.objects.filter(
-            Q(groups__name__in=(REVIEWERS_GROUP, MODERATORS_GROUP)) | Q(annotations__isnull=False)
-        )
-        .distinct()
-        # Distinct: the join with groups repeats each annotation once per role group held.
-        .annotate(
-            pending=Count(
-                "annotations", filter=Q(**{status: ModerationStatus.PENDING}), distinct=True
-            ),
-            approved=Count(
-                "annotations", filter=Q(**{status: ModerationStatus.APPROVED}), distinct=True
-            ),
-            rejected=Count(
-                "annotations", filter=Q(**{status: ModerationStatus.REJECTED}), distinct=True
-            ),
-        )
-        .order_by("-is_active", "username")
+    return reviewing_people().annotate(
+        pending=Count("annotations", filter=Q(**{status: ModerationStatus.PENDING})),
+        approved=Count("annotations", filter=Q(**{status: ModerationStatus.APPROVED})),
+        rejected=Count("annotations", filter=Q(**{status: ModerationStatus.REJECTED})),
     )
 
 
@@ -296,6 +256,11 @@ def history_of(user, *, sentence=None, article=None, person=None) -> QuerySet[Hi
     if person is not None:
         history = history.filter(Q(actor=person) | Q(reviewer=person))
     return history
+
+
+def annotation_in_sentence(annotation_id: int, sentence_id: int | None) -> Annotation | None:
+    """The annotation, if it is one of the sentence's (a decision in the queue names both)."""
+    return Annotation.objects.filter(pk=annotation_id, sentence_id=sentence_id).first()
 
 
 def queue_item(sentence_id: int) -> QueueItem | None:

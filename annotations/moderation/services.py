@@ -14,6 +14,7 @@ from annotations.review.services import (
     annotation_snapshot,
     record,
     record_annotation_change,
+    retally,
     set_moderation,
 )
 from annotations.roles import check_can_moderate
@@ -82,6 +83,7 @@ def moderate(
         if expected_version is not None and expected_version != current.version:
             raise VersionConflict(current)
         _decide(current, actor, decision, reason)
+        retally([current.sentence_id])
     return current
 
 
@@ -98,12 +100,13 @@ def moderate_many(*, annotations, actor, decision: str, reason: str = "") -> int
             .filter(pk__in=_ids(annotations))
             .order_by("pk")  # one lock order for every caller: no deadlock between two bulks
         )
-        changed = 0
+        changed = set()
         for annotation in chosen:
             if annotation.moderation_status != status or annotation.moderation_reason != reason:
                 _decide(annotation, actor, decision, reason)
-                changed += 1
-    return changed
+                changed.add((annotation.pk, annotation.sentence_id))
+        retally(sentence for _, sentence in changed)
+    return len(changed)
 
 
 def _ids(annotations):
@@ -148,6 +151,7 @@ def adjudicate(
         current.version += 1
         current.save()
         _record_adjudication(current, actor, History.Action.ADJUDICATED, before)
+        retally([sentence.pk])
     return current
 
 
@@ -164,6 +168,7 @@ def adjudication_clear(*, sentence: Sentence, actor, expected_version=None) -> N
             current, actor, History.Action.DELETED, _adjudication_snapshot(current)
         )
         current.delete()
+        retally([sentence.pk])
 
 
 def _adjudication_snapshot(adjudication: Adjudication | None) -> dict | None:

@@ -180,6 +180,45 @@ class History(models.Model):
         raise PermissionDenied("the audit trail cannot be deleted")
 
 
+class SentenceTally(models.Model):
+    """What the moderation queue sorts and filters a labelled or adjudicated sentence by, kept
+    in the transaction of every change to its labels, their decisions, its adjudication or its
+    candidate (review.services.retally): the queue then reads one narrow row per sentence
+    instead of aggregating every label and candidate on each page."""
+
+    sentence = models.OneToOneField(
+        Sentence, on_delete=models.CASCADE, primary_key=True, related_name="tally"
+    )
+    votes = models.PositiveIntegerField(default=0, help_text="counted (not rejected) labels")
+    distinct_labels = models.PositiveIntegerField(default=0, help_text="among counted labels")
+    contradicting = models.PositiveIntegerField(
+        default=0, help_text="counted labels other than the candidate's suggestion"
+    )
+    pending = models.PositiveIntegerField(default=0, help_text="labels waiting for a decision")
+    score = models.FloatField(default=0, help_text="the candidate's; 0 without one")
+    adjudicated = models.BooleanField(default=False)
+    decided_at = models.DateTimeField(
+        null=True, blank=True, help_text="the latest approval, rejection or adjudication"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["-score", "sentence"],
+                condition=Q(pending__gt=0),
+                name="tally_pending_by_score",
+            ),
+            models.Index(
+                fields=["-decided_at", "-sentence"],
+                condition=Q(decided_at__isnull=False),
+                name="tally_latest_decided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"tally of {self.sentence_id}"
+
+
 class ReviewerSettings(models.Model):
     """A reviewer's choices for the review page."""
 

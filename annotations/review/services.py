@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from annotations.audit import current_entry_point
 from annotations.corpus.models import Sentence
+from annotations.detection.models import Candidate
 from annotations.labels import Label
 from annotations.roles import (
     check_can_change_annotation,
@@ -19,7 +20,14 @@ from annotations.roles import (
 from annotations.webhooks.models import WebhookEvent
 from annotations.webhooks.services import emit
 
-from .models import Annotation, History, ModerationStatus, ReviewerSettings
+from .models import (
+    Adjudication,
+    Annotation,
+    History,
+    ModerationStatus,
+    ReviewerSettings,
+    SentenceTally,
+)
 
 EVIDENCE_URL = URLValidator(schemes=["http", "https"])
 
@@ -68,6 +76,11 @@ def annotation_save(
             return _save(sentence, reviewer, changes, actor, replace, expected_version)
 
 
+def _saved(annotation: Annotation, created: bool) -> tuple[Annotation, bool]:
+    retally([annotation.sentence_id])
+    return annotation, created
+
+
 def _save(sentence, reviewer, changes, actor, replace, expected_version):
     annotation = (
         Annotation.objects.select_for_update().filter(sentence=sentence, reviewer=reviewer).first()
@@ -92,7 +105,7 @@ def _save(sentence, reviewer, changes, actor, replace, expected_version):
         record_annotation_change(
             annotation, actor, History.Action.CREATED, WebhookEvent.ANNOTATION_CREATED, None, after
         )
-        return annotation, True
+        return _saved(annotation, True)
     if annotation_snapshot(annotation) == before:
         return annotation, False  # nothing changed: no new version, no history, no event
     if (
@@ -106,7 +119,7 @@ def _save(sentence, reviewer, changes, actor, replace, expected_version):
     record_annotation_change(
         annotation, actor, History.Action.UPDATED, WebhookEvent.ANNOTATION_UPDATED, before, after
     )
-    return annotation, False
+    return _saved(annotation, False)
 
 
 def annotation_clear(*, annotation: Annotation, actor, expected_version: int | None = None):
@@ -125,6 +138,7 @@ def annotation_clear(*, annotation: Annotation, actor, expected_version: int | N
             current, actor, History.Action.DELETED, WebhookEvent.ANNOTATION_DELETED, before, None
         )
         current.delete()
+        retally([current.sentence_id])
 
 
 def check_annotation(annotation: Annotation) -> None:
@@ -228,6 +242,63 @@ def record_annotation_change(
     )
     payload = annotation_payload(annotation)  # taken now: the row may be deleted
     transaction.on_commit(lambda: emit(event, [payload]))
+
+
+def retally(sentence_ids) -> None:
+    """Recompute the SentenceTally of each given sentence from its labels, candidate and
+    adjudication (4 queries for any number; a sentence with neither labels nor adjudication
+    keeps no tally). Every write that changes one of them calls this in its transaction."""
+    ids = set(sentence_ids)
+    if not ids:
+        return
+    tallies = {pk: SentenceTally(sentence_id=pk) for pk in ids}
+    for sentence_id, updated_at in Adjudication.objects.filter(sentence__in=ids).values_list(
+        "sentence", "updated_at"
+    ):
+        tallies[sentence_id].adjudicated, tallies[sentence_id].decided_at = True, updated_at
+    latest: dict[int, tuple] = {}
+    for sentence_id, pk, score, suggested in (
+        Candidate.objects.filter(sentence__in=ids)
+        .order_by()
+        .values_list("sentence", "pk", "score", "suggested_label")
+    ):
+        if sentence_id not in latest or pk > latest[sentence_id][0]:
+            latest[sentence_id] = (pk, score, suggested or Label.NOT_CLAIM)
+    labels: dict[int, set] = {pk: set() for pk in ids}
+    for sentence_id, label, status, moderated_at in Annotation.objects.filter(
+        sentence__in=ids
+    ).values_list("sentence", "label", "moderation_status", "moderated_at"):
+        tally = tallies[sentence_id]
+        if status == ModerationStatus.PENDING:
+            tally.pending += 1
+        else:
+            tally.decided_at = max(filter(None, (tally.decided_at, moderated_at)), default=None)
+        if status != ModerationStatus.REJECTED:
+            tally.votes += 1
+            labels[sentence_id].add(label)
+            suggested = latest.get(sentence_id, (None, None, Label.NOT_CLAIM))[2]
+            tally.contradicting += label != suggested
+    for sentence_id, (_, score, _) in latest.items():
+        tallies[sentence_id].score = score
+    kept = []
+    for sentence_id, tally in tallies.items():
+        tally.distinct_labels = len(labels[sentence_id])
+        if tally.votes or tally.pending or tally.decided_at or tally.adjudicated:
+            kept.append(tally)
+    SentenceTally.objects.filter(sentence__in=ids - {t.sentence_id for t in kept}).delete()
+    SentenceTally.objects.bulk_create(
+        kept,
+        update_conflicts=True,
+        unique_fields=["sentence"],
+        update_fields=[f.name for f in SentenceTally._meta.concrete_fields if not f.primary_key],
+    )
+
+
+def retally_articles(sender, article_ids: list[int], **kwargs) -> None:
+    """Receiver of detection.services.candidates_written: retally the articles' sentences that
+    have a tally."""
+    tallied = SentenceTally.objects.filter(sentence__article_id__in=article_ids)
+    retally(tallied.values_list("sentence", flat=True))
 
 
 def reviewer_settings_save(*, user, shortcuts: bool) -> ReviewerSettings:

@@ -23,6 +23,7 @@ from annotations.labels import Label
 from annotations.moderation.selectors import (
     TABS,
     QueueItem,
+    annotation_in_sentence,
     frequent_reasons,
     history_of,
     history_page,
@@ -31,6 +32,7 @@ from annotations.moderation.selectors import (
     queue_sentences,
     queue_sizes,
     reviewers_overview,
+    reviewing_people,
     to_decide_on_article,
 )
 from annotations.moderation.services import (
@@ -98,7 +100,7 @@ def _queue_page(request, status: int = 200, selected=()):
     """The queue as the query string filters it; `selected` keeps ticked labels ticked (a bulk
     decision refused)."""
     tab = request.GET.get("tab") if request.GET.get("tab") in TABS else "contested"
-    reviewers = dict(reviewers_overview().values_list("pk", "username"))
+    reviewers = dict(reviewing_people().values_list("pk", "username"))
     form = QueueFilterForm(request.GET, reviewers.items())
     filters = form.filters()
     if form.errors:
@@ -175,15 +177,15 @@ def _refused(request, item: QueueItem, error: Exception, current=None):
 @require_POST
 def decide(request):
     """Approve, reject (with a reason) or reopen one annotation of a queue item."""
-    item = _posted_item(request)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        return _refused(request, item, ValidationError(form.errors))
+        return _refused(request, _posted_item(request), ValidationError(form.errors))
     pk, decision = form.cleaned_data["annotation"], form.cleaned_data["decision"]
-    annotation = next((a for a in item.annotations if a.pk == pk), None)
+    # Only the annotation before deciding: the item is read once, after (what the answer shows).
+    annotation = annotation_in_sentence(pk, as_id(request.POST.get("sentence")))
     if annotation is None:
         message = "Not done: that label was removed meanwhile. The sentence shows what is stored."
-        return _item_fragment(request, item, 409, "refused", message)
+        return _item_fragment(request, _posted_item(request), 409, "refused", message)
     try:
         decided = moderate(
             annotation=annotation,
@@ -193,8 +195,8 @@ def decide(request):
             expected_version=form.cleaned_data["expected_version"],
         )
     except (ValidationError, PermissionDenied, VersionConflict) as error:
-        return _refused(request, item, error, current=pk)
-    fresh = queue_item(item.sentence.pk)
+        return _refused(request, _posted_item(request), error, current=pk)
+    fresh = _posted_item(request)
     # On to the next label waiting for a decision, if the sentence has one.
     current = None if fresh.pending else pk
     message = decision_message(decision, annotation, decided)
@@ -363,7 +365,7 @@ def deactivate(request, pk: int):
 @moderators_only
 def history(request):
     """The audit trail, of an article, a person or a sentence, newest first."""
-    people = reviewers_overview().values_list("pk", "username")
+    people = reviewing_people().values_list("pk", "username")
     form = HistoryFilterForm(request.GET, people)
     about = form.about()
     if form.errors:

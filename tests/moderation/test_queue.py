@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from annotations.detection.models import Candidate
+from annotations.detection.services import candidates_written, precompute_articles
 from annotations.moderation.selectors import (
     QueueFilters,
     contested_sentences,
@@ -42,16 +43,37 @@ def test_disagreeing_labels_make_a_sentence_contested(disagreement):
     assert pks(decided_sentences()) == []
 
 
+def rescore(sentence, score, suggested_label):
+    """A new candidate for the sentence, announced as precompute announces replaced ones."""
+    Candidate.objects.filter(sentence=sentence).update(score=score, suggested_label=suggested_label)
+    candidates_written.send(Candidate, article_ids=[sentence.article_id])
+
+
 def test_a_label_against_a_confident_suggestion_is_contested(disagreement, settings):
     single = disagreement.single
-    Candidate.objects.filter(sentence=single).update(score=0.9, suggested_label="sourced")
+    rescore(single, 0.9, "sourced")
     settings.CONTESTED_SCORE = 0.8
     assert single.pk in pks(contested_sentences())  # "not a claim" against a sourced suggestion
     settings.CONTESTED_SCORE = 0.95
     assert single.pk not in pks(contested_sentences())
-    Candidate.objects.filter(sentence=single).update(score=0.9, suggested_label=None)
+    rescore(single, 0.9, None)
     settings.CONTESTED_SCORE = 0.8
     assert single.pk not in pks(contested_sentences())  # no suggestion: "not a claim" agrees
+
+
+def test_rescoring_an_article_moves_its_sentences_in_the_queue(disagreement):
+    Candidate.objects.filter(sentence__article=disagreement.article).update(score=0.01)
+    disagreement.article.precompute_status = "pending"
+    disagreement.article.save()
+    assert precompute_articles([disagreement.article.pk]) == [disagreement.article.pk]
+    rescored = Candidate.objects.get(sentence=disagreement.single).score
+    assert rescored > 0.01
+    [row] = [
+        r
+        for r in pending_sentences().values("sentence", "score")
+        if r["sentence"] == disagreement.single.pk
+    ]
+    assert row["score"] == rescored
 
 
 def test_a_decision_that_ends_the_disagreement_takes_it_off_the_contested_tab(

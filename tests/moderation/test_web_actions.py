@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from annotations.corpus.models import Article
 from annotations.moderation.services import moderate, set_article_flag
 from annotations.review.models import Adjudication, Annotation, History
+from annotations.review.services import retally
 from tests.api_support import load_articles
 from tests.conftest import make_reviewer
 from tests.reviewing import article_url, label, load_article, long_body, save
@@ -548,11 +549,13 @@ def contested_article(sentences: int, title: str, reviewers: int = 3) -> list[An
     article = load_article(title, long_body(sentences), f"https://example.com/{title}")
     people = [make_reviewer(f"{title}-{n}") for n in range(reviewers)]
     values = ("sourced", "disputed", "not_claim")
-    return Annotation.objects.bulk_create(
+    labels = Annotation.objects.bulk_create(
         Annotation(sentence=s, reviewer=r, label=values[n % 3])
         for s in article.sentences.all()
         for n, r in enumerate(people)
     )
+    retally(article.sentences.values_list("pk", flat=True))  # as the services do, label by label
+    return labels
 
 
 def test_the_queue_page_runs_a_constant_number_of_queries_and_paginates(as_moderator):

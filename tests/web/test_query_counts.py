@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 # (the header links the moderation queue for every moderator, staff or not)
 PAGE_QUERIES = 9
 # session, user, the user's roles, the sentence's row (4: sentence, candidates, mine, counts),
-# the service's transaction (savepoint, lock, write, history, webhook endpoints, release)
-SAVE_QUERIES = 13
+# the service's transaction (savepoint, lock, write, history, webhook endpoints, the sentence's
+# tally for the moderation queue (adjudication, candidate, labels, upsert), release)
+SAVE_QUERIES = 17
 
 
 def count_queries(call) -> tuple[int, object]:
