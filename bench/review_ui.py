@@ -59,6 +59,7 @@ def main() -> None:
     from annotations.detection.services import precompute_articles
     from annotations.labels import Label
     from annotations.review.models import Annotation
+    from annotations.roles import give_role
     from bench.generate import article
     from bench.load_articles import create_database_if_missing
 
@@ -73,6 +74,8 @@ def main() -> None:
     sentences = list(Sentence.objects.filter(article_id=outcome.article_id).order_by("index"))
     assert len(sentences) == SENTENCES, len(sentences)
     reviewers = [User.objects.create_user(f"bench-review-{n}") for n in range(REVIEWERS)]
+    for reviewer in reviewers:
+        give_role(reviewer, "reviewer")
     labels = [Label.SOURCED, Label.DISPUTED, Label.FALSE_FLAG, Label.NOT_CLAIM]
     Annotation.objects.bulk_create(
         Annotation(sentence=s, reviewer=r, label=rng.choice(labels))

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
 from annotations.detection.models import Candidate
@@ -19,9 +20,14 @@ from annotations.moderation.selectors import (
     queue_sizes,
     reviewers_overview,
 )
-from annotations.moderation.services import adjudicate, moderate
-from annotations.review.models import Annotation
-from annotations.review.services import annotation_save
+from annotations.moderation.services import (
+    adjudicate,
+    adjudication_clear,
+    moderate,
+    moderate_many,
+)
+from annotations.review.models import Annotation, SentenceTally
+from annotations.review.services import annotation_clear, annotation_save, retally
 from tests.api_support import load_articles
 from tests.conftest import make_reviewer
 
@@ -206,3 +212,28 @@ def test_reviewers_see_the_history_of_their_own_labels_only(
     by_person = history_of(moderator, person=moderator)
     assert [h.action for h in by_person] == ["rejected"]
     assert Annotation.objects.count() == 3
+
+
+def tallies() -> dict:
+    return {t.sentence_id: t for t in SentenceTally.objects.all()}
+
+
+def test_every_write_keeps_the_tallies_as_a_fresh_count_would(
+    disagreement, reviewer, other_reviewer, moderator
+):
+    contested, single = disagreement.contested, disagreement.single
+    moderate(annotation=disagreement.mine, actor=moderator, decision="reject", reason="No")
+    moderate_many(annotations=[disagreement.theirs.pk], actor=moderator, decision="approve")
+    adjudicate(sentence=single, actor=moderator, label="disputed")
+    annotation_save(sentence=single, reviewer=other_reviewer, changes={"label": "sourced"})
+    annotation_clear(annotation=disagreement.single_label, actor=reviewer)
+    adjudication_clear(sentence=single, actor=moderator)
+    rescore(contested, 0.95, "disputed")
+    stored = {pk: model_to_dict(t) for pk, t in tallies().items()}
+    retally([contested.pk, single.pk])
+    assert stored == {pk: model_to_dict(t) for pk, t in tallies().items()}
+    assert (stored[contested.pk]["votes"], stored[contested.pk]["pending"]) == (1, 0)
+    assert stored[contested.pk]["score"] == 0.95
+    assert (stored[single.pk]["votes"], stored[single.pk]["adjudicated"]) == (1, False)
+    annotation_clear(annotation=Annotation.objects.get(sentence=single), actor=other_reviewer)
+    assert single.pk not in tallies()  # nothing left to moderate there

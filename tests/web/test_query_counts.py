@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 PAGE_QUERIES = 9
 # session, user, the user's roles, the sentence's row (4: sentence, candidates, mine, counts),
 # the service's transaction (savepoint, lock, write, history, webhook endpoints, the sentence's
-# tally for the moderation queue (adjudication, candidate, labels, upsert), release)
-SAVE_QUERIES = 17
+# tally for the moderation queue (read, upsert), release)
+SAVE_QUERIES = 15
 
 
 def count_queries(call) -> tuple[int, object]:
