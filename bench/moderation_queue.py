@@ -10,7 +10,6 @@ ANALYZE after loading. Targets: queue page <= 80 ms median, action <= 20 ms medi
 import argparse
 import gc
 import itertools
-import os
 import random
 import statistics
 import sys
@@ -18,14 +17,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/factcheck_bench")
-os.environ.setdefault("SECRET_KEY", "bench-only")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ["DEBUG"] = "0"
-os.environ["ALLOWED_HOSTS"] = "testserver"
-for name in ("CELERY_BROKER_URL", "REDIS_URL"):
-    os.environ.pop(name, None)
+from bench.environment import use_web_bench_defaults  # noqa: E402
+
+use_web_bench_defaults()
 
 ARTICLES = 2_000
 PENDING = 10_000

@@ -76,6 +76,26 @@ def staff(db):
 
 
 @pytest.fixture
+def webhook_subscriber(db, monkeypatch):
+    """subscribe(*events) makes an endpoint for those events and returns sent(): what was
+    queued for it so far, as (event, data). Deliveries are recorded, never sent."""
+    from annotations.webhooks import services
+    from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    monkeypatch.setattr(services, "_queue", lambda ids: None)
+
+    def subscribe(*events):
+        WebhookEndpoint.objects.create(
+            url="https://hooks.example.org/", secret="whsec_x", events=list(events)
+        )
+        return lambda: [
+            (d.event, d.payload["data"]) for d in WebhookDelivery.objects.order_by("id")
+        ]
+
+    return subscribe
+
+
+@pytest.fixture
 def outsider():
     return AnonymousUser()
 

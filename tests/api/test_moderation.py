@@ -9,8 +9,6 @@ from annotations.moderation.services import adjudicate, moderate
 from annotations.review.models import Adjudication, Annotation, History
 from annotations.review.services import annotation_save
 from annotations.roles import MODERATORS_GROUP, is_moderator
-from annotations.webhooks import services as webhook_services
-from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.api.test_permissions import PERSONAS, fill
 from tests.api_support import client_for, load_articles
 from tests.moderation import conftest as moderation
@@ -597,13 +595,10 @@ def test_a_reviewer_sees_the_decisions_on_their_labels_but_not_others_history(
 
 
 def test_decisions_through_the_api_are_announced_to_webhooks(
-    api, disagreement, monkeypatch, django_capture_on_commit_callbacks
+    api, disagreement, webhook_subscriber, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(webhook_services, "_queue", lambda ids: None)  # recorded, not sent
-    WebhookEndpoint.objects.create(
-        url="https://hooks.example.org/",
-        secret="whsec_x",
-        events=["annotation.approved", "annotation.rejected", "sentence.adjudicated"],
+    deliveries = webhook_subscriber(
+        "annotation.approved", "annotation.rejected", "sentence.adjudicated"
     )
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"/api/annotations/{disagreement.mine.pk}/approve/", {"version": 1})
@@ -618,7 +613,7 @@ def test_decisions_through_the_api_are_announced_to_webhooks(
     with django_capture_on_commit_callbacks(execute=True):
         api.delete(url)
 
-    sent = [(d.event, d.payload["data"]) for d in WebhookDelivery.objects.order_by("id")]
+    sent = deliveries()
     assert [event for event, _ in sent] == [
         "annotation.approved",
         "annotation.rejected",

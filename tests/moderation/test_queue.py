@@ -167,8 +167,8 @@ def test_a_queue_page_takes_the_same_queries_whatever_the_queue_holds(
     many_disagreements(12, [reviewer, other_reviewer, make_reviewer("third")])
     large, large_items = queries_for_a_page(tab)
     assert (small_items, large_items) == (3, 25)
-    assert small == large == 9  # page, 3 tab sizes, sentences, context, candidates, labels,
-    # adjudications
+    # page, 3 tab sizes, sentences (and adjudications), context, candidates, labels
+    assert small == large == 8
 
 
 def test_the_reasons_offered_are_those_given_most_then_the_standard_ones(

@@ -20,8 +20,6 @@ from annotations.review.models import Annotation, History
 from annotations.review.selectors import gold_labels, label_counts
 from annotations.review.services import VersionConflict, annotation_save
 from annotations.roles import ArticleLocked, NotAModerator, NotAReviewer, is_moderator
-from annotations.webhooks import services as webhook_services
-from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -285,19 +283,16 @@ def test_the_audit_trail_cannot_be_changed_or_deleted(disagreement):
 
 
 def test_decisions_are_announced_to_webhooks_once_they_commit(
-    disagreement, moderator, monkeypatch, django_capture_on_commit_callbacks
+    disagreement, moderator, webhook_subscriber, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(webhook_services, "_queue", lambda ids: None)  # recorded, not sent
-    WebhookEndpoint.objects.create(
-        url="https://hooks.example.org/",
-        secret="whsec_x",
-        events=["annotation.approved", "annotation.rejected", "sentence.adjudicated"],
+    deliveries = webhook_subscriber(
+        "annotation.approved", "annotation.rejected", "sentence.adjudicated"
     )
     with django_capture_on_commit_callbacks(execute=True):
         moderate(annotation=disagreement.mine, actor=moderator, decision="approve")
         moderate(annotation=disagreement.theirs, actor=moderator, decision="reject", reason="No")
         adjudicate(sentence=disagreement.contested, actor=moderator, label="sourced", reason="AP")
-    sent = [(d.event, d.payload["data"]) for d in WebhookDelivery.objects.order_by("id")]
+    sent = deliveries()
     assert [event for event, _ in sent] == [
         "annotation.approved",
         "annotation.rejected",

@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
 REASON = "Source missing or wrong"
 # session, user, the user's roles, the reviewer filter's people, the three tabs' sizes, the page
-# of sentences, its items (5: sentences, their neighbours, candidates, labels, adjudications),
-# the frequent reasons, the shortcuts setting
-QUEUE_QUERIES = 15
+# of sentences, its items (4: sentences with their adjudications, their neighbours, candidates,
+# labels), the frequent reasons, the shortcuts setting
+QUEUE_QUERIES = 14
 
 
 @pytest.fixture

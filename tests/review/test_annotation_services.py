@@ -19,7 +19,6 @@ from annotations.review.services import (
 )
 from annotations.roles import ArticleLocked, NotYourAnnotation
 from annotations.web.forms import AnnotationActionForm
-from annotations.webhooks import services as webhook_services
 from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.reviewing import load_article, sentence
 from tests.services import require_postgres
@@ -258,14 +257,9 @@ def test_history_names_the_annotation_even_after_it_is_deleted(first, reviewer):
 
 @pytest.mark.django_db
 def test_each_change_is_announced_to_webhooks_once_it_commits(
-    first, reviewer, monkeypatch, django_capture_on_commit_callbacks
+    first, reviewer, webhook_subscriber, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(webhook_services, "_queue", lambda ids: None)  # recorded, not sent
-    WebhookEndpoint.objects.create(
-        url="https://hooks.example.org/",
-        secret="whsec_x",
-        events=["annotation.created", "annotation.updated", "annotation.deleted"],
-    )
+    sent = webhook_subscriber("annotation.created", "annotation.updated", "annotation.deleted")
     with django_capture_on_commit_callbacks(execute=True):
         annotation = save(first, reviewer, label="sourced")
         created = annotation_payload(annotation)
@@ -274,8 +268,7 @@ def test_each_change_is_announced_to_webhooks_once_it_commits(
         updated = annotation_payload(Annotation.objects.get())
     with django_capture_on_commit_callbacks(execute=True):
         annotation_clear(annotation=annotation, actor=reviewer)
-    sent = [(d.event, d.payload["data"]) for d in WebhookDelivery.objects.order_by("id")]
-    assert sent == [
+    assert sent() == [
         ("annotation.created", created),
         ("annotation.updated", updated),
         ("annotation.deleted", updated),  # what was deleted
