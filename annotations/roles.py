@@ -69,11 +69,6 @@ def check_can_moderate(user) -> None:
         raise NotAModerator("this takes the moderator role")
 
 
-def can_see_article(user, article) -> bool:
-    """Hidden articles are for moderators only."""
-    return not article.hidden or is_moderator(user)
-
-
 def is_moderator_sql(user) -> Q:
     """is_moderator() as a condition inside a query, so a list costs no query of its own."""
     if user.is_superuser:

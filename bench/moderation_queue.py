@@ -11,7 +11,6 @@ import argparse
 import gc
 import itertools
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -41,7 +40,7 @@ def main() -> None:
 
     from annotations.review.models import Annotation
     from bench.load_articles import create_database_if_missing
-    from bench.review_ui import start_server
+    from bench.review_ui import report, start_server
 
     create_database_if_missing()
     call_command("migrate", verbosity=0)
@@ -97,13 +96,7 @@ def main() -> None:
             started = time.perf_counter()
             call()
             timings.append((time.perf_counter() - started) * 1000)
-        median = statistics.median(timings)
-        p95 = statistics.quantiles(timings, n=20)[-1]
-        verdict = "met" if median <= target else "NOT met"
-        print(
-            f"{name:>26}: median {median:6.1f} ms, p95 {p95:6.1f} ms over {args.requests} "
-            f"requests (target median <= {target} ms: {verdict})"
-        )
+        report(name, timings, target, width=26)
     server.terminate()
     server.wait()
     cleanup()

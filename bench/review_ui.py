@@ -122,13 +122,7 @@ def main() -> None:
             call()
             timings.append((time.perf_counter() - started) * 1000)
             cpu_timings.append((time.process_time() - cpu_started) * 1000)
-        median = statistics.median(timings)
-        p95 = statistics.quantiles(timings, n=20)[-1]
-        verdict = "met" if median <= target else "NOT met"
-        print(
-            f"{name:>12}: median {median:6.1f} ms, p95 {p95:6.1f} ms over {args.requests} "
-            f"requests (target median <= {target} ms: {verdict})"
-        )
+        report(name, timings, target, width=12)
         if not server:  # the queries and CPU time of a server process are not seen from here
             # CPU time of this process alone: what the figures would be on an idle machine,
             # less the database's share.
@@ -140,6 +134,17 @@ def main() -> None:
         server.terminate()
         server.wait()
     cleanup()
+
+
+def report(name: str, timings: list[float], target: float, width: int) -> None:
+    """One line: the median and p95 of the timings (ms), and whether the median meets target."""
+    median = statistics.median(timings)
+    p95 = statistics.quantiles(timings, n=20)[-1]
+    verdict = "met" if median <= target else "NOT met"
+    print(
+        f"{name:>{width}}: median {median:6.1f} ms, p95 {p95:6.1f} ms over {len(timings)} "
+        f"requests (target median <= {target} ms: {verdict})"
+    )
 
 
 def start_server(user):
