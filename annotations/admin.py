@@ -2,7 +2,9 @@
 module, which imports theirs. Review's rows (annotations, adjudications, history) are in
 moderation's, whose actions they carry."""
 
+from .agreement import admin as agreement_admin  # noqa: F401
 from .api import admin as api_admin  # noqa: F401
+from .assignment import admin as assignment_admin  # noqa: F401
 from .corpus import admin as corpus_admin  # noqa: F401
 from .detection import admin as detection_admin  # noqa: F401
 from .moderation import admin as moderation_admin  # noqa: F401

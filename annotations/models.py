@@ -1,5 +1,7 @@
 """Django loads an app's models from this module; each domain defines its own."""
 
+from .agreement.models import AgreementSnapshot
+from .assignment.models import ReviewClaim
 from .corpus.models import Article, Sentence
 from .detection.models import Candidate, DetectorModel, DetectorVersion
 from .review.models import Adjudication, Annotation, History, ReviewerSettings
@@ -8,6 +10,7 @@ from .webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Adjudication",
+    "AgreementSnapshot",
     "Annotation",
     "Article",
     "Candidate",
@@ -15,6 +18,7 @@ __all__ = [
     "DetectorVersion",
     "History",
     "LabelledSentence",
+    "ReviewClaim",
     "ReviewerSettings",
     "Sentence",
     "TrainingRun",

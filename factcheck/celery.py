@@ -8,5 +8,8 @@ app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each domain package of the annotations app keeps its own tasks module.
 app.autodiscover_tasks(
-    [f"annotations.{domain}" for domain in ("detection", "training", "webhooks")]
+    [
+        f"annotations.{domain}"
+        for domain in ("agreement", "assignment", "detection", "training", "webhooks")
+    ]
 )

@@ -183,6 +183,14 @@ CANDIDATE_RETRAIN_EVERY = env_int("CANDIDATE_RETRAIN_EVERY", 500)
 # The moderation queue's contested tab takes a sentence whose counted label contradicts a
 # candidate suggestion scoring at least this much (0 to 1; per cent, as an integer).
 CONTESTED_SCORE = env_int("CONTESTED_SCORE_PERCENT", 70) / 100
+# Review assignment: how many reviewers each sentence needs (an article may override it), how
+# long a sentence "next" hands out stays held for its reviewer, and whether "next" finishes
+# articles already started before going by candidate score alone.
+REVIEW_OVERLAP = env_int("REVIEW_OVERLAP", 2)
+ASSIGNMENT_CLAIM_MINUTES = env_int("ASSIGNMENT_CLAIM_MINUTES", 20)
+ASSIGNMENT_FAVOUR_STARTED = env_bool("ASSIGNMENT_FAVOUR_STARTED")
+# Agreement snapshots are refreshed at most once per this many seconds after label changes.
+AGREEMENT_DEBOUNCE_SECONDS = env_int("AGREEMENT_DEBOUNCE_SECONDS", 30)
 # A training run with no result after this many seconds is marked failed (its worker stopped).
 TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 3600)
 # "" for the light TF-IDF scorer; "minilm" adds sentence embeddings (requirements-embeddings.txt).
@@ -197,6 +205,15 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-training-runs": {
         "task": "annotations.training.tasks.sweep_training_runs_task",
         "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
+    },
+    # Catches up agreement refreshes whose queued task was lost (broker down at commit).
+    "refresh-agreement": {
+        "task": "annotations.agreement.tasks.refresh_agreement_task",
+        "schedule": env_int("AGREEMENT_SWEEP_EVERY", 300),
+    },
+    "sweep-expired-claims": {
+        "task": "annotations.assignment.tasks.sweep_expired_claims_task",
+        "schedule": env_int("ASSIGNMENT_SWEEP_EVERY", 300),
     },
     "sweep-webhook-deliveries": {
         "task": "annotations.webhooks.tasks.sweep_webhook_deliveries_task",

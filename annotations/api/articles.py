@@ -46,6 +46,18 @@ class ArticleSerializer(serializers.ModelSerializer):
     top_score = serializers.FloatField(allow_null=True)
     labelled_by_me = serializers.IntegerField()
     labelled_by_anyone = serializers.IntegerField()
+    overlap = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="the article's own overlap k (moderators set it in the admin); null: the "
+        "project's REVIEW_OVERLAP",
+    )
+    needed_reviewers = serializers.IntegerField(
+        help_text="how many reviewers each sentence needs: `overlap`, else REVIEW_OVERLAP"
+    )
+    reached_overlap = serializers.IntegerField(
+        help_text="sentences with at least `needed_reviewers` counted (not rejected) labels"
+    )
 
     class Meta:
         model = Article
@@ -65,6 +77,9 @@ class ArticleSerializer(serializers.ModelSerializer):
             "top_score",
             "labelled_by_me",
             "labelled_by_anyone",
+            "overlap",
+            "needed_reviewers",
+            "reached_overlap",
         ]
 
 

@@ -6,8 +6,16 @@ from rest_framework.routers import SimpleRouter
 
 from .account import LabelVocabularyView, MeView
 from .adjudications import SentenceAdjudicationViewSet
+from .agreement import (
+    AgreementHistoryView,
+    ArticleAgreementView,
+    ConfusionView,
+    ProjectAgreementView,
+    SelectionAgreementView,
+)
 from .annotations import AnnotationViewSet
 from .articles import ArticleViewSet
+from .assignments import AssignmentViewSet
 from .base import not_found
 from .candidates import CandidateViewSet
 from .history import HistoryViewSet
@@ -39,6 +47,7 @@ router.register("moderation/queue", QueueViewSet, basename="moderation-queue")
 router.register("moderation/bulk", BulkDecisionViewSet, basename="moderation-bulk")
 router.register("reviewers", ReviewerViewSet, basename="reviewer")
 router.register("history", HistoryViewSet, basename="history")
+router.register("assignments", AssignmentViewSet, basename="assignment")
 
 
 def images_from_this_server_only(view):
@@ -56,6 +65,11 @@ def images_from_this_server_only(view):
 
 urlpatterns = [
     *router.urls,
+    path("agreement/", ProjectAgreementView.as_view(), name="agreement"),
+    path("agreement/history/", AgreementHistoryView.as_view(), name="agreement-history"),
+    path("agreement/articles/<int:pk>/", ArticleAgreementView.as_view(), name="agreement-article"),
+    path("agreement/selection/", SelectionAgreementView.as_view(), name="agreement-selection"),
+    path("agreement/confusion/", ConfusionView.as_view(), name="agreement-confusion"),
     path("me/", MeView.as_view(), name="me"),
     path("labels/", LabelVocabularyView.as_view(), name="labels"),
     path("auth/token/", ObtainTokenView.as_view(), name="obtain-token"),

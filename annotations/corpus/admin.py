@@ -54,7 +54,15 @@ class SentenceInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "published_on", "precompute_status", "locked", "hidden", "created_at"]
+    list_display = [
+        "title",
+        "published_on",
+        "precompute_status",
+        "locked",
+        "hidden",
+        "overlap",
+        "created_at",
+    ]
     list_filter = ["precompute_status", "locked", "hidden", "published_on"]
     search_fields = ["title", "url"]
     date_hierarchy = "published_on"
@@ -76,7 +84,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "precompute_finished_at",
         "created_at",
     ]
-    fields = readonly_fields
+    # The one editable field: how many reviewers each sentence needs (empty: REVIEW_OVERLAP).
+    fields = [*readonly_fields, "overlap"]
     inlines = [SentenceInline]
     change_list_template = "admin/annotations/article/change_list.html"
     actions = ["rerun_precompute", "lock", "unlock", "hide", "show"]
@@ -88,6 +97,16 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def has_lock_permission(self, request):
         return request.user.has_perm(LOCK_ARTICLE)
+
+    def has_change_permission(self, request, obj=None):
+        # Moderators set an article's overlap, its only editable field; the "change" actions
+        # (re-running precompute) still take the change permission itself.
+        by_moderator = obj is not None and self.has_lock_permission(request)
+        return super().has_change_permission(request, obj) or by_moderator
+
+    def save_model(self, request, obj, form, change):
+        # Only the overlap: writing the row back whole could undo a precompute worker's update.
+        obj.save(update_fields=["overlap"])
 
     def _set_flag(self, request, queryset, flag: str, value: bool, done: str) -> None:
         try:

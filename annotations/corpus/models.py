@@ -1,8 +1,11 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 
 from annotations.jobs import JobStatus, Lifecycle
+
+MAX_OVERLAP = 20  # reviewers a sentence can need (the per-article override's bound)
 
 
 class Article(models.Model):
@@ -31,12 +34,24 @@ class Article(models.Model):
     precompute_finished_at = models.DateTimeField(null=True, blank=True)
     locked = models.BooleanField(default=False, help_text="moderators stop edits")
     hidden = models.BooleanField(default=False, help_text="only moderators see it")
+    overlap = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_OVERLAP)],
+        help_text="how many reviewers each sentence needs; empty: the project's REVIEW_OVERLAP",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-published_on", "-id"]
         permissions = [("lock_article", "Can lock, unlock, hide and show articles")]
         indexes = [models.Index(fields=["precompute_status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overlap__gte=1, overlap__lte=MAX_OVERLAP) | Q(overlap__isnull=True),
+                name="overlap_in_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

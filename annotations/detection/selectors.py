@@ -3,7 +3,15 @@
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 
 from annotations.candidates.scoring import MODEL_FORMAT, RULES_VERSION
 from annotations.corpus.models import Article
@@ -32,6 +40,15 @@ def active_detector() -> DetectorVersion:
         )
         detector.trained = False
     return detector
+
+
+def precompute_overview() -> dict[str, int]:
+    """How many articles are in each precompute state (every state, zero included). One query."""
+    counts = dict.fromkeys(JobStatus.values, 0)
+    counts.update(
+        Article.objects.values_list("precompute_status").annotate(n=Count("*")).order_by()
+    )
+    return counts
 
 
 def articles_needing_precompute() -> list[int]:

@@ -16,6 +16,8 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from annotations.corpus.models import Sentence
 from annotations.detection.models import Candidate
@@ -200,6 +202,30 @@ def queue_items(rows) -> list[QueueItem]:
 def queue_sizes(filters: QueueFilters = QueueFilters()) -> dict[str, int]:
     """How many sentences each tab holds (one query each)."""
     return {tab: queue(filters).count() for tab, queue in QUEUES.items()}
+
+
+def labels_per_day(days: int) -> list[tuple[datetime.date, Counter]]:
+    """The labels first given on each of the last `days` days (today included), by their label
+    now; days without labels included, oldest first. One query."""
+    first = timezone.localdate() - datetime.timedelta(days=days - 1)
+    counts = {first + datetime.timedelta(days=n): Counter() for n in range(days)}
+    since = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    given = (
+        Annotation.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day", "label")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    for day, label, n in given:
+        counts[day][label] = n
+    return list(counts.items())
+
+
+def label_distribution() -> Counter:
+    """How many counted labels of each kind there are. One query."""
+    counted = counted_annotations().values_list("label").annotate(n=Count("*")).order_by()
+    return Counter(dict(counted))
 
 
 def frequent_reasons(limit: int = 8) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 
+from django.conf import settings
 from django.db.models import (
     Count,
     F,
@@ -27,7 +28,7 @@ from annotations.jobs import JobStatus
 from annotations.labels import most_specific
 from annotations.roles import is_moderator_sql
 
-from .models import Adjudication, Annotation, ModerationStatus, ReviewerSettings
+from .models import Adjudication, Annotation, ModerationStatus, ReviewerSettings, SentenceTally
 
 CANDIDATE_CLAIM_SCORE = 0.5  # a sentence counts as a candidate claim from this score up
 ARTICLE_SORTS = {
@@ -99,6 +100,18 @@ def gold_label(counts: Counter, adjudicated: str | None = None) -> GoldLabel | N
     return GoldLabel(most_specific(leaders), "majority" if len(leaders) == 1 else "tie")
 
 
+def overlap_of(article: Article) -> int:
+    """How many reviewers each sentence of the article needs (overlap k): the article's own
+    setting, else the project's REVIEW_OVERLAP."""
+    return article.overlap or settings.REVIEW_OVERLAP
+
+
+def overlap_sql(article_overlap) -> Coalesce:
+    """overlap_of() inside a query, from the article's overlap column as the query reaches it
+    (F("sentence__article__overlap"), OuterRef("overlap"), ...)."""
+    return Coalesce(article_overlap, Value(settings.REVIEW_OVERLAP), output_field=IntegerField())
+
+
 def _per_article(queryset: QuerySet, group_by: str, counted: Count) -> Coalesce:
     """A correlated count per article: several on one list never multiply its rows."""
     subquery = queryset.order_by().values(group_by).annotate(n=counted).values("n")
@@ -106,8 +119,9 @@ def _per_article(queryset: QuerySet, group_by: str, counted: Count) -> Coalesce:
 
 
 def article_list(user) -> QuerySet[Article]:
-    """Articles with their sentence count, top candidate score, number of candidate claims, and
-    how many sentences the user and anyone labelled."""
+    """Articles with their sentence count, top candidate score, number of candidate claims, how
+    many sentences the user and anyone labelled, the overlap k and how many sentences have k
+    counted labels."""
     in_article = Q(sentence__article=OuterRef("pk"))
     return (
         articles_visible_to(user)
@@ -131,6 +145,14 @@ def article_list(user) -> QuerySet[Article]:
             ),
             labelled_by_me=_per_article(
                 Annotation.objects.filter(in_article, reviewer=user),
+                "sentence__article",
+                Count("*"),
+            ),
+            needed_reviewers=overlap_sql(F("overlap")),
+            reached_overlap=_per_article(
+                SentenceTally.objects.filter(
+                    in_article, votes__gte=overlap_sql(OuterRef("overlap"))
+                ),
                 "sentence__article",
                 Count("*"),
             ),
@@ -210,30 +232,34 @@ def article_paragraphs(article: Article, user) -> list[list[SentenceRow]]:
     return [list(group) for _, group in groupby(rows, key=lambda row: row.sentence.paragraph)]
 
 
+@dataclass(frozen=True)
+class ArticleProgress:
+    """How far an article's review is: the reviewers each sentence needs (k), its sentences,
+    those with k counted labels, and those the user labelled."""
+
+    needed_reviewers: int
+    sentence_count: int
+    reached_overlap: int
+    labelled_by_me: int
+
+
+def article_progress(article: Article, rows: list[SentenceRow]) -> ArticleProgress:
+    """The article's progress from its rows as the review page read them (no query)."""
+    needed = overlap_of(article)
+    return ArticleProgress(
+        needed_reviewers=needed,
+        sentence_count=len(rows),
+        reached_overlap=sum(sum(row.label_counts.values()) >= needed for row in rows),
+        labelled_by_me=sum(row.mine is not None for row in rows),
+    )
+
+
 def annotations_visible_to(user) -> QuerySet[Annotation]:
     """Moderators see every annotation; a reviewer sees their own, and others' only on sentences
     they have labelled themselves (the same no-anchoring rule as the review page)."""
     annotations = Annotation.objects.select_related("sentence", "reviewer")
     labelled = Annotation.objects.filter(reviewer=user).values("sentence")
     return annotations.filter(Q(reviewer=user) | Q(sentence__in=labelled) | is_moderator_sql(user))
-
-
-def next_unlabelled_sentence(user) -> Sentence | None:
-    """The user's next sentence to label: highest candidate score first, across articles."""
-    return (
-        Sentence.objects.filter(article__locked=False, article__hidden=False)
-        .exclude(annotations__reviewer=user)
-        .annotate(
-            score=Subquery(
-                Candidate.objects.filter(sentence=OuterRef("pk"))
-                .order_by("-pk")
-                .values("score")[:1]
-            )
-        )
-        .select_related("article")
-        .order_by(F("score").desc(nulls_last=True), "article_id", "index")
-        .first()
-    )
 
 
 def shortcuts_enabled(user) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
+from django.dispatch import Signal
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -32,6 +33,10 @@ from .models import (
 )
 
 EVIDENCE_URL = URLValidator(schemes=["http", "https"])
+# Sent with `sentence_ids` inside the transaction of every change to labels, their moderation or
+# an adjudication: rooms above review that derive figures from labels (agreement, connected in
+# apps.py) follow without review importing them.
+labels_changed = Signal()
 
 
 class VersionConflict(Exception):
@@ -268,14 +273,28 @@ GROUP BY s.id
 """
 
 
-def retally(sentence_ids) -> None:
-    """Recompute the SentenceTally of each given sentence from its labels, candidate and
-    adjudication: one read and one write for any number of sentences (a sentence with neither
-    labels nor adjudication keeps no tally). Every write that changes one of them calls this in
-    its transaction."""
+def retally(sentence_ids, *, rows_locked: bool = False) -> None:
+    """Recompute the SentenceTally of each given sentence after a change to its labels, their
+    moderation or its adjudication, and announce the change (labels_changed). Every such write
+    calls this in its transaction; `rows_locked`: it already holds the sentences' rows (see
+    _write_tallies), taken with the read that began it."""
     ids = set(sentence_ids)
-    if not ids:
-        return
+    if ids:
+        _write_tallies(ids, rows_locked)
+        labels_changed.send(sender=Annotation, sentence_ids=sorted(ids))
+
+
+def _write_tallies(ids: set[int], rows_locked: bool = False) -> None:
+    """The tallies of the sentences from their labels, candidate and adjudication: a lock, one
+    read and one write for any number of sentences (a sentence with neither labels nor
+    adjudication keeps no tally)."""
+    # Two writes to one sentence at the same moment would each count before the other commits,
+    # and the later upsert would keep a stale count: holding the sentence rows makes the second
+    # count once the first has committed (a new statement sees it). NO KEY: a label's insert
+    # takes KEY SHARE on its sentence, which this must not wait for (a deadlock otherwise).
+    if not rows_locked:
+        locked = Sentence.objects.select_for_update(no_key=True).filter(pk__in=ids)
+        list(locked.order_by("pk").values_list("pk", flat=True))
     with connection.cursor() as cursor:
         cursor.execute(_TALLY_SQL.format(ids=", ".join(["%s"] * len(ids))), [*ids])
         columns = [column[0] for column in cursor.description]
@@ -317,7 +336,9 @@ def retally_articles(sender, article_ids: list[int], **kwargs) -> None:
     """Receiver of detection.services.candidates_written: retally the articles' sentences that
     have a tally."""
     tallied = SentenceTally.objects.filter(sentence__article_id__in=article_ids)
-    retally(tallied.values_list("sentence", flat=True))
+    ids = set(tallied.values_list("sentence", flat=True))
+    if ids:
+        _write_tallies(ids)  # the scores moved, not the labels: nothing to announce
 
 
 def reviewer_settings_save(*, user, shortcuts: bool) -> ReviewerSettings:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import moderation, views
+from . import dashboard, moderation, views
 
 app_name = "annotations"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("moderation/article", moderation.article_flag, name="moderation_article_flag"),
     path("moderation/bulk", moderation.bulk_decide, name="moderation_bulk"),
     path("moderation/reviewers/", moderation.reviewers, name="moderation_reviewers"),
+    path("moderation/dashboard/", dashboard.dashboard, name="dashboard"),
     path(
         "moderation/reviewers/<int:pk>/deactivate",
         moderation.deactivate,

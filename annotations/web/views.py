@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from annotations.assignment.selectors import overlap_progress
+from annotations.assignment.services import next_sentence_for
 from annotations.corpus.models import Sentence
 from annotations.corpus.selectors import articles_visible_to, search_sentences
 from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, Label
@@ -45,6 +47,10 @@ PAGE_SIZE = 50
 # after the session expired, a CSRF failure page) in place of a sentence.
 FRAGMENT_HEADER = "X-Sentence-Fragment"
 LOCKED_MESSAGE = "This article is locked by a moderator: it is read-only."
+NOTHING_TO_ASSIGN = (
+    "Nothing left to label for you: every open sentence has your label or the reviewers it "
+    "needs. Open any article to label more."
+)
 CONFLICT_MESSAGE = (
     "Not saved: this label was changed elsewhere (another tab or a moderator) since the page "
     "loaded. It now shows what is stored; apply your change again."
@@ -61,23 +67,29 @@ def article_list(request):
     form = ArticleFilterForm(request.GET)
     articles = selectors.filter_articles(selectors.article_list(request.user), **form.filters())
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "annotations/article_list.html", {"form": form, "page": page})
+    progress = overlap_progress(articles_visible_to(request.user))
+    return render(
+        request,
+        "annotations/article_list.html",
+        {"form": form, "page": page, "progress": progress},
+    )
 
 
 @login_required
 def article_detail(request, pk: int):
     article = get_object_or_404(articles_visible_to(request.user), pk=pk)
     can_edit = can_edit_article(request.user, article)
-    paragraphs = [
-        [sentence_item(row, can_edit) for row in paragraph]
-        for paragraph in selectors.article_paragraphs(article, request.user)
-    ]
+    rows = selectors.article_paragraphs(article, request.user)
+    paragraphs = [[sentence_item(row, can_edit) for row in paragraph] for paragraph in rows]
     return render(
         request,
         "annotations/article_detail.html",
         {
             "article": article,
             "paragraphs": paragraphs,
+            "progress": selectors.article_progress(
+                article, [row for group in rows for row in group]
+            ),
             "can_edit": can_edit,
             "labels": Label.choices,
             "label_names": LABEL_NAMES,
@@ -184,13 +196,19 @@ def save_settings(request):
 
 @login_required
 def next_sentence(request):
-    """The next sentence I have not labelled, across articles, highest candidate score first."""
-    sentence = selectors.next_unlabelled_sentence(request.user)
-    if sentence is None:
-        messages.info(request, "Nothing left to label: you have labelled every open sentence.")
+    """Go to the sentence I should label next (assignment.services.next_sentence_for). The `g`
+    key sends `skip`, the sentence it was pressed on, when that one has no label of mine: I pass
+    it over."""
+    try:
+        claim = next_sentence_for(request.user, skip=as_id(request.GET.get("skip")))
+    except PermissionDenied as error:
+        messages.error(request, f"{error}.")
         return redirect("annotations:article_list")
-    url = reverse("annotations:article_detail", args=[sentence.article_id])
-    return redirect(f"{url}#s{sentence.index}")
+    if claim is None:
+        messages.info(request, NOTHING_TO_ASSIGN)
+        return redirect("annotations:article_list")
+    url = reverse("annotations:article_detail", args=[claim.sentence.article_id])
+    return redirect(f"{url}#s{claim.sentence.index}")
 
 
 @login_required

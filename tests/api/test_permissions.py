@@ -151,6 +151,21 @@ MATRIX = [
     ),
     ("delete", "/api/annotations/{annotation}/", None, [401, 204, 404, 204, 404, 204], gone),
     ("get", "/api/annotations/999999/", None, [401, 404, 404, 404, 404, 404], None),
+    # Assignments take a role too; nobody holds a claim to skip yet.
+    (
+        "post",
+        "/api/assignments/next/",
+        None,
+        [401, 200, 200, 200, 403, 200],
+        lambda response, world, user: response.json()["sentence"]["article"] == world["article"],
+    ),
+    (
+        "post",
+        "/api/assignments/{free_sentence}/skip/",
+        None,
+        [401, 404, 404, 404, 403, 404],
+        None,
+    ),
     (
         "get",
         "/api/schema/",

@@ -237,3 +237,80 @@ def test_every_write_keeps_the_tallies_as_a_fresh_count_would(
     assert (stored[single.pk]["votes"], stored[single.pk]["adjudicated"]) == (1, False)
     annotation_clear(annotation=Annotation.objects.get(sentence=single), actor=other_reviewer)
     assert single.pk not in tallies()  # nothing left to moderate there
+
+
+def at_the_same_moment(*calls) -> None:
+    """Run the calls in threads released together; fail with the first error any raised."""
+    import threading
+
+    ready, errors = threading.Barrier(len(calls)), []
+
+    def run(call):
+        try:
+            ready.wait()
+            call()
+        except Exception as error:  # reported below: a thread's exception is otherwise lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reviewers_labelling_one_sentence_at_the_same_moment_are_all_counted():
+    """Each label's write counts the sentence's labels again; counted before the others
+    committed, the last write would keep a stale count."""
+    from tests.reviewing import load_article
+    from tests.services import require_postgres
+
+    require_postgres()
+    [target] = load_article("race", "Only one sentence here.").sentences.all()
+    people = [make_reviewer(f"racer-{n}") for n in range(8)]
+    at_the_same_moment(
+        *(
+            lambda person=person: annotation_save(
+                sentence=target, reviewer=person, changes={"label": "sourced"}
+            )
+            for person in people
+        )
+    )
+    assert Annotation.objects.filter(sentence=target).count() == len(people)
+    tally = SentenceTally.objects.get(sentence=target)
+    assert (tally.votes, tally.pending) == (len(people), len(people))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decisions_and_labels_at_the_same_moment_are_all_counted(moderator):
+    from tests.reviewing import load_article
+    from tests.services import require_postgres
+
+    require_postgres()
+    [target] = load_article("race", "Only one sentence here.").sentences.all()
+    labelled = [
+        annotation_save(
+            sentence=target, reviewer=make_reviewer(f"first-{n}"), changes={"label": "sourced"}
+        )[0]
+        for n in range(4)
+    ]
+    newcomers = [make_reviewer(f"second-{n}") for n in range(4)]
+    at_the_same_moment(
+        *(
+            lambda a=a: moderate(annotation=a, actor=moderator, decision="reject", reason="No")
+            for a in labelled
+        ),
+        *(
+            lambda person=person: annotation_save(
+                sentence=target, reviewer=person, changes={"label": "disputed"}
+            )
+            for person in newcomers
+        ),
+    )
+    tally = SentenceTally.objects.get(sentence=target)
+    # The four rejected no longer count; the four new ones do, and wait for a decision.
+    assert (tally.votes, tally.pending, tally.distinct_labels) == (4, 4, 1)

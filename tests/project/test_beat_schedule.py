@@ -18,6 +18,8 @@ app.loader.import_default_modules()
 print(json.dumps(sorted(name for name in app.tasks if name.startswith("annotations."))))
 """
 SWEEPS = {
+    "annotations.agreement.tasks.refresh_agreement_task",
+    "annotations.assignment.tasks.sweep_expired_claims_task",
     "annotations.detection.tasks.sweep_stale_precompute_task",
     "annotations.training.tasks.sweep_training_runs_task",
     "annotations.webhooks.tasks.sweep_webhook_deliveries_task",

@@ -43,8 +43,9 @@ def test_it_shows_per_article_counts(reviewer, client, articles):
     assert titles(html) == ["Fresh article", "Half done", "All done"]  # newest first
     row = html[html.index("Half done") :]
     cells = re.findall(r'<td class="num">([^<]*)</td>', row)[:5]
-    # sentences, labelled by me, labelled by anyone, candidate claims, top score
-    assert cells == ["2", "1", "2", "2", "0.70"]
+    # sentences, labelled by me, with k counted labels (only the first has two), candidate
+    # claims, top score
+    assert cells == ["2", "1", "1 (k = 2)", "2", "0.70"]
 
 
 def test_it_searches_title_and_url(reviewer, client, articles):

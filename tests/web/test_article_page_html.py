@@ -55,8 +55,9 @@ def test_the_list_shows_articles_with_sentence_counts_in_constant_queries(
     load("seed.txt", SEED_ARTICLE.read_bytes())
     for number in range(30):
         load(f"{number}.txt", seed_text(url=f"https://e.com/{number}", title=f"Article {number}"))
-    # session, user, count, page, and whether to show the moderation link
-    with django_assert_max_num_queries(5):
+    # session, user, count, page, whether to show the moderation link, and the progress
+    # towards k
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("annotations:article_list"))
     html = response.content.decode()
     assert "Russian Military to Put More Boots" in html and "Article 29" in html

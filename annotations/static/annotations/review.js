@@ -257,7 +257,10 @@
   // label buttons).
   function onShortcut(key) {
     if (key === "g") {
-      window.location.href = document.body.dataset.nextUrl;
+      // Pressed on a sentence without my label: if "next" handed it to me, I pass it over.
+      const el = roving.current();
+      const skip = el && !el.dataset.label ? `?skip=${el.dataset.pk}` : "";
+      window.location.href = document.body.dataset.nextUrl + skip;
       return true;
     }
     if (key === "?") {
