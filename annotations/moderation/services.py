@@ -64,18 +64,29 @@ def check_reason(decision: str, reason: str) -> str:
 
 
 def moderate(
-    *, annotation: Annotation, actor, decision: str, reason: str = "", expected_version=None
+    *,
+    annotation: Annotation | int,
+    actor,
+    decision: str,
+    reason: str = "",
+    expected_version=None,
+    sentence_id: int | None = None,
 ) -> Annotation:
-    """Approve, reject (with a reason) or reopen one annotation. With `expected_version`, an
-    annotation changed since raises VersionConflict. A decision that changes nothing (approving
-    an approved annotation with the same reason) records nothing."""
+    """Approve, reject (with a reason) or reopen one annotation (or the one with that id). With
+    `expected_version`, an annotation changed since raises VersionConflict; with `sentence_id`,
+    one that is not that sentence's counts as removed (the web queue names both). A decision
+    that changes nothing (approving an approved annotation with the same reason) records
+    nothing."""
     check_can_moderate(actor)
     reason = check_reason(decision, reason)
+    chosen = Annotation.objects.filter(pk=getattr(annotation, "pk", annotation))
+    if sentence_id is not None:
+        chosen = chosen.filter(sentence_id=sentence_id)
     with transaction.atomic():
+        # The annotation's row and its sentence's (for the tally, see review.services.retally).
         current = (
-            Annotation.objects.select_for_update()
+            chosen.select_for_update(no_key=True, of=("self", "sentence"))
             .select_related("sentence", "reviewer")
-            .filter(pk=annotation.pk)
             .first()
         )
         if current is None:
@@ -83,7 +94,7 @@ def moderate(
         if expected_version is not None and expected_version != current.version:
             raise VersionConflict(current)
         _decide(current, actor, decision, reason)
-        retally([current.sentence_id])
+        retally([current.sentence_id], rows_locked=True)
     return current
 
 

@@ -45,6 +45,7 @@ from annotations.moderation.services import (
     moderate_many,
     set_article_flag,
 )
+from annotations.review.models import Annotation
 from annotations.review.selectors import shortcuts_enabled
 from annotations.review.services import VersionConflict
 from annotations.roles import NotAModerator, check_can_moderate, is_moderator
@@ -181,25 +182,31 @@ def decide(request):
     if not form.is_valid():
         return _refused(request, _posted_item(request), ValidationError(form.errors))
     pk, decision = form.cleaned_data["annotation"], form.cleaned_data["decision"]
-    # Only the annotation before deciding: the item is read once, after (what the answer shows).
-    annotation = annotation_in_sentence(pk, as_id(request.POST.get("sentence")))
-    if annotation is None:
-        message = "Not done: that label was removed meanwhile. The sentence shows what is stored."
-        return _item_fragment(request, _posted_item(request), 409, "refused", message)
+    sentence = as_id(request.POST.get("sentence"))
+    expected = form.cleaned_data["expected_version"]
+    # The version before the decision ("nothing changed" when it stays): the one the page
+    # showed, else what is stored (read once more, only then).
+    before = expected
+    if before is None:
+        before = getattr(annotation_in_sentence(pk, sentence), "version", None)
     try:
         decided = moderate(
-            annotation=annotation,
+            annotation=pk,
+            sentence_id=sentence,
             actor=request.user,
             decision=decision,
             reason=form.reason_given(),
-            expected_version=form.cleaned_data["expected_version"],
+            expected_version=expected,
         )
+    except Annotation.DoesNotExist:
+        message = "Not done: that label was removed meanwhile. The sentence shows what is stored."
+        return _item_fragment(request, _posted_item(request), 409, "refused", message)
     except (ValidationError, PermissionDenied, VersionConflict) as error:
         return _refused(request, _posted_item(request), error, current=pk)
     fresh = _posted_item(request)
     # On to the next label waiting for a decision, if the sentence has one.
     current = None if fresh.pending else pk
-    message = decision_message(decision, annotation, decided)
+    message = decision_message(decision, decided, changed=decided.version != before)
     return _item_fragment(request, fresh, 200, "done", message, current)
 
 

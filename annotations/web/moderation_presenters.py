@@ -176,11 +176,11 @@ def queue_item_view(
     )
 
 
-def decision_message(decision: str, before: Annotation, after: Annotation) -> str:
+def decision_message(decision: str, after: Annotation, changed: bool) -> str:
     """What a decision on one annotation did, in words."""
     label_name = LABEL_NAMES.get(after.label, after.label)
     whose = f"{after.reviewer.get_username()}'s label ({label_name})"
-    if after.version == before.version:
+    if not changed:
         status = ModerationStatus(after.moderation_status).label.lower()
         return f"Nothing changed: {whose} was already {status}."
     if decision == "reject":
