@@ -4,6 +4,7 @@ from .agreement.models import AgreementSnapshot
 from .assignment.models import ReviewClaim
 from .corpus.models import Article, Sentence
 from .detection.models import Candidate, DetectorModel, DetectorVersion
+from .export.models import ExportJob
 from .review.models import Adjudication, Annotation, History, ReviewerSettings
 from .training.models import LabelledSentence, TrainingRun
 from .webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -16,6 +17,7 @@ __all__ = [
     "Candidate",
     "DetectorModel",
     "DetectorVersion",
+    "ExportJob",
     "History",
     "LabelledSentence",
     "ReviewClaim",

@@ -69,6 +69,21 @@ def check_can_moderate(user) -> None:
         raise NotAModerator("this takes the moderator role")
 
 
+def can_export(user) -> bool:
+    """Exporting the labelled dataset: moderators and superusers."""
+    return is_moderator(user)
+
+
+def check_can_export(user) -> None:
+    if not can_export(user):
+        raise NotAModerator("exporting the dataset takes the moderator role")
+
+
+def can_export_real_names(user) -> bool:
+    """Exports pseudonymise reviewers; only administrators may ask for their usernames."""
+    return user.is_authenticated and user.is_active and user.is_superuser
+
+
 def is_moderator_sql(user) -> Q:
     """is_moderator() as a condition inside a query, so a list costs no query of its own."""
     if user.is_superuser:

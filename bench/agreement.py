@@ -10,7 +10,6 @@ measuring process's peak resident set).
 """
 
 import argparse
-import io
 import os
 import statistics
 import subprocess
@@ -19,6 +18,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.copy_load import (  # noqa: E402
+    CHUNK,
+    copy_articles,
+    copy_rows,
+    empty,
+    lines,
+    peak_mb,
+    refuse_foreign_data,
+)
 
 os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/factcheck_bench_agree")
 os.environ.setdefault("SECRET_KEY", "bench-only")
@@ -34,7 +42,6 @@ AGREE = 0.65  # chance the second reviewer gives the first one's label
 REJECTED = 0.01
 TARGET_SECONDS = 10
 TARGET_MB = 500
-CHUNK = 200_000  # rows per COPY write
 TABLES = ("annotations_article", "auth_user")
 URL_PREFIX = "https://bench-agreement.example.org/"
 USER_PREFIX = "bench-agreement-"  # emptied (with what refers to them) before/after
@@ -59,8 +66,8 @@ def main() -> None:
 
     create_database_if_missing()
     call_command("migrate", verbosity=0)
-    refuse_foreign_data()
-    empty()
+    refuse_foreign_data(URL_PREFIX, USER_PREFIX)
+    empty(TABLES)
     started = time.perf_counter()
     load()
     loaded = count("annotations_annotation")
@@ -74,7 +81,7 @@ def main() -> None:
         f"measure_articles() of all {len(per_article):,} articles (a first refresh): "
         f"{time.perf_counter() - started:.1f} s"
     )
-    empty()
+    empty(TABLES)
 
 
 def time_measure(runs: int) -> None:
@@ -104,15 +111,6 @@ def timed(queries: list):
             queries.append((time.perf_counter() - started, sql.split("FROM")[0][:60]))
 
     return wrapper
-
-
-def peak_mb() -> float:
-    """The process's peak resident memory: VmHWM, its image's high-water mark. (ru_maxrss would
-    carry over the parent's peak through fork and exec on Linux: it read 800 MB here, the
-    loading process's.)"""
-    status = Path("/proc/self/status").read_text()
-    [kilobytes] = [line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")]
-    return int(kilobytes) / 1024
 
 
 def report(figures: dict, timings: list[float], queries) -> None:
@@ -146,55 +144,6 @@ def count(table: str) -> int:
         return cursor.fetchone()[0]
 
 
-def refuse_foreign_data() -> None:
-    """The tables are emptied wholesale (TRUNCATE): only in a database holding nothing else."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT COUNT(*) FROM annotations_article WHERE url NOT LIKE %s)"
-            " + (SELECT COUNT(*) FROM auth_user WHERE username NOT LIKE %s)",
-            [f"{URL_PREFIX}%", f"{USER_PREFIX}%"],
-        )
-        if cursor.fetchone()[0]:
-            sys.exit(
-                f"{connection.settings_dict['NAME']} holds articles or users besides this "
-                "benchmark's; point DATABASE_URL at a database of its own"
-            )
-
-
-def empty() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-
-
-def copy_rows(table: str, columns: str, chunks) -> None:
-    """COPY text-format chunks (each a str of tab-separated lines) into the table."""
-    from django.db import connection
-
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-    ):
-        for chunk in chunks:
-            copy.write(chunk)
-
-
-def lines(*columns) -> str:
-    """Tab-separated lines from equally long numpy columns (built column-wise, not row by row)."""
-    import numpy as np
-
-    text = columns[0].astype(str)
-    for column in columns[1:]:
-        text = np.char.add(np.char.add(text, "\t"), column.astype(str))
-    buffer = io.StringIO()
-    buffer.write("\n".join(text.tolist()))
-    buffer.write("\n")
-    return buffer.getvalue()
-
-
 def load() -> None:
     import numpy as np
     from django.contrib.auth.models import User
@@ -206,28 +155,7 @@ def load() -> None:
     rng = np.random.default_rng(12)
     now = timezone.now().isoformat()
     with transaction.atomic():
-        articles = np.arange(1, ARTICLES + 1)
-        copy_rows(
-            "annotations_article",
-            "id, title, url, published_on, body, content_hash, source_name, precompute_status, "
-            "precompute_error, locked, hidden, created_at",
-            [
-                lines(
-                    articles,
-                    np.char.add("Bench article ", articles.astype(str)),
-                    np.char.add(URL_PREFIX, articles.astype(str)),
-                    np.full(ARTICLES, "2022-02-24"),
-                    np.full(ARTICLES, "x"),
-                    np.full(ARTICLES, "0" * 64),
-                    np.full(ARTICLES, "bench"),
-                    np.full(ARTICLES, "done"),
-                    np.full(ARTICLES, ""),
-                    np.full(ARTICLES, "f"),
-                    np.full(ARTICLES, "f"),
-                    np.full(ARTICLES, now),
-                )
-            ],
-        )
+        copy_articles(ARTICLES, URL_PREFIX)
         sentences = ARTICLES * SENTENCES_PER_ARTICLE
         copy_rows(
             "annotations_sentence",

@@ -10,6 +10,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
     [
         f"annotations.{domain}"
-        for domain in ("agreement", "assignment", "detection", "training", "webhooks")
+        for domain in ("agreement", "assignment", "detection", "export", "training", "webhooks")
     ]
 )

@@ -191,6 +191,17 @@ ASSIGNMENT_CLAIM_MINUTES = env_int("ASSIGNMENT_CLAIM_MINUTES", 20)
 ASSIGNMENT_FAVOUR_STARTED = env_bool("ASSIGNMENT_FAVOUR_STARTED")
 # Agreement snapshots are refreshed at most once per this many seconds after label changes.
 AGREEMENT_DEBOUNCE_SECONDS = env_int("AGREEMENT_DEBOUNCE_SECONDS", 30)
+# Dataset export: sentences read per batch; finished export files are deleted after
+# EXPORT_RETENTION_DAYS; an export job with no batch written for EXPORT_TIMEOUT s (its worker
+# stopped) is restarted by the beat sweep, and marked failed after 3 restarts.
+EXPORT_BATCH_SIZE = env_int("EXPORT_BATCH_SIZE", 2000)
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
+EXPORT_TIMEOUT = env_int("EXPORT_TIMEOUT", 3600)
+# Published claim reviews (schema.org ClaimReview): who publishes them, and the public address of
+# this server, which their permalinks start with.
+CLAIMREVIEW_ORGANISATION = os.environ.get("CLAIMREVIEW_ORGANISATION") or "Fact-check annotations"
+CLAIMREVIEW_ORGANISATION_URL = os.environ.get("CLAIMREVIEW_ORGANISATION_URL") or ""
+SITE_URL = (os.environ.get("SITE_URL") or "http://127.0.0.1:8000").rstrip("/")
 # A training run with no result after this many seconds is marked failed (its worker stopped).
 TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 3600)
 # "" for the light TF-IDF scorer; "minilm" adds sentence embeddings (requirements-embeddings.txt).
@@ -214,6 +225,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-expired-claims": {
         "task": "annotations.assignment.tasks.sweep_expired_claims_task",
         "schedule": env_int("ASSIGNMENT_SWEEP_EVERY", 300),
+    },
+    "sweep-exports": {
+        "task": "annotations.export.tasks.sweep_exports_task",
+        "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
     },
     "sweep-webhook-deliveries": {
         "task": "annotations.webhooks.tasks.sweep_webhook_deliveries_task",

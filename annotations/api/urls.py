@@ -18,6 +18,7 @@ from .articles import ArticleViewSet
 from .assignments import AssignmentViewSet
 from .base import not_found
 from .candidates import CandidateViewSet
+from .exports import ExportJobViewSet
 from .history import HistoryViewSet
 from .moderation import (
     AnnotationDecisionViewSet,
@@ -48,6 +49,7 @@ router.register("moderation/bulk", BulkDecisionViewSet, basename="moderation-bul
 router.register("reviewers", ReviewerViewSet, basename="reviewer")
 router.register("history", HistoryViewSet, basename="history")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("exports", ExportJobViewSet, basename="export")
 
 
 def images_from_this_server_only(view):

@@ -34,3 +34,13 @@ def search_sentences(query: str, user) -> QuerySet[Sentence]:
             .order_by("-rank", "article_id", "index")
         )
     return sentences.filter(text__icontains=query).order_by("article_id", "index")
+
+
+def neighbour_texts(article_id: int, index: int) -> tuple[str, str]:
+    """The texts of the sentences before and after one of an article's ("" at either end)."""
+    texts = dict(
+        Sentence.objects.filter(article_id=article_id, index__in=(index - 1, index + 1))
+        .order_by()
+        .values_list("index", "text")
+    )
+    return texts.get(index - 1, ""), texts.get(index + 1, "")

@@ -78,18 +78,25 @@ CONFLICT_MESSAGE = (
 )
 
 
-def moderators_only(view):
-    """Log in first; then anyone but a moderator gets a page saying why not (403)."""
+def refused_unless(check):
+    """A view decorator: log in first; then anyone `check(user)` refuses (NotAModerator) gets a
+    page saying why not (403)."""
 
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        try:
-            check_can_moderate(request.user)
-        except NotAModerator:
-            return render(request, "annotations/moderation_forbidden.html", status=403)
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            try:
+                check(request.user)
+            except NotAModerator:
+                return render(request, "annotations/moderation_forbidden.html", status=403)
+            return view(request, *args, **kwargs)
 
-    return login_required(checked)
+        return login_required(checked)
+
+    return decorator
+
+
+moderators_only = refused_unless(check_can_moderate)
 
 
 @moderators_only

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dashboard, moderation, views
+from . import claims, dashboard, exports, moderation, views
 
 app_name = "annotations"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("search/", views.sentence_search, name="sentence_search"),
     path("history/sentence", moderation.sentence_history, name="sentence_history"),
     path("healthz", views.healthz, name="healthz"),
+    path("claims/<int:pk>/", claims.claim_page, name="claim_review"),
     path("moderation/", moderation.queue, name="moderation_queue"),
     # As on the review page, the queue item's sentence is posted with each action.
     path("moderation/decide", moderation.decide, name="moderation_decide"),
@@ -28,4 +29,7 @@ urlpatterns = [
         name="moderation_deactivate",
     ),
     path("moderation/history/", moderation.history, name="moderation_history"),
+    path("moderation/exports/", exports.exports, name="exports"),
+    path("moderation/exports/<int:pk>/", exports.export_progress, name="export_progress"),
+    path("moderation/exports/<int:pk>/download", exports.export_download, name="export_download"),
 ]

@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from annotations.corpus.models import Article
 from annotations.detection.models import Candidate
+from annotations.export.models import ExportJob
 from annotations.review.models import Annotation, History
 from annotations.review.services import annotation_save
 from annotations.roles import is_moderator
@@ -27,6 +28,8 @@ def world(reviewer):
         "free_sentence": second.pk,
         "candidate": Candidate.objects.filter(sentence=first).get().pk,
         "annotation": mine.pk,
+        # Not started by anyone here (its requester left): moderators see it, others do not.
+        "export": ExportJob.objects.create(format="jsonl", options={"real_names": False}).pk,
     }
 
 
@@ -50,6 +53,10 @@ def listed(key):
 
 def the_one(key):
     return lambda response, world, user: response.json()["id"] == world[key]
+
+
+def listed_if_moderator(key):
+    return lambda response, world, user: (world[key] in ids(response)) is is_moderator(user)
 
 
 def annotation_seen(response, world, user):
@@ -166,6 +173,19 @@ MATRIX = [
         [401, 404, 404, 404, 403, 404],
         None,
     ),
+    # Exports: moderators start them; a job shows to its requester and moderators.
+    (
+        "post",
+        "/api/exports/",
+        {"format": "jsonl"},
+        [401, 403, 403, 202, 403, 202],
+        lambda response, world, user: response.json()["requester"] == user.username,
+    ),
+    ("get", "/api/exports/", None, [401, 200, 200, 200, 200, 200], listed_if_moderator("export")),
+    ("get", "/api/exports/{export}/", None, [401, 404, 404, 200, 404, 200], the_one("export")),
+    # Pending: no file yet.
+    ("get", "/api/exports/{export}/download/", None, [401, 404, 404, 404, 404, 404], None),
+    ("delete", "/api/exports/{export}/", None, [401, 405, 405, 405, 405, 405], None),
     (
         "get",
         "/api/schema/",

@@ -49,7 +49,7 @@ HOST = override_settings(ALLOWED_HOSTS=["localhost"])
 with HOST:
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
 privileged = schema.include(
-    path_regex=r"^/api/(agreement|articles|training-runs|annotations|moderation|reviewers|history|"
+    path_regex=r"^/api/(agreement|articles|training-runs|annotations|moderation|reviewers|history|exports|"
     r"sentences/[^/]+/adjudication)/"
 )
 FUZZ = settings(

@@ -20,12 +20,15 @@ print(json.dumps(sorted(name for name in app.tasks if name.startswith("annotatio
 SWEEPS = {
     "annotations.agreement.tasks.refresh_agreement_task",
     "annotations.assignment.tasks.sweep_expired_claims_task",
+    "annotations.export.tasks.sweep_exports_task",
     "annotations.detection.tasks.sweep_stale_precompute_task",
     "annotations.training.tasks.sweep_training_runs_task",
     "annotations.webhooks.tasks.sweep_webhook_deliveries_task",
 }
 QUEUED = {
+    "annotations.agreement.tasks.refresh_agreement_task",
     "annotations.detection.tasks.precompute_articles_task",
+    "annotations.export.tasks.run_export_task",
     "annotations.training.tasks.run_training_task",
     "annotations.webhooks.tasks.deliver_webhook_task",
 }

@@ -1,5 +1,5 @@
-"""Who sees what: everything needs a login; moderators also get the moderation link, staff the
-admin's."""
+"""Who sees what: everything but the public claim review pages needs a login; moderators also get
+the moderation link, staff the admin's."""
 
 import pytest
 
