@@ -10,7 +10,6 @@ measuring process's peak resident set).
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -27,13 +26,9 @@ from bench.copy_load import (  # noqa: E402
     peak_mb,
     refuse_foreign_data,
 )
+from bench.environment import use_database_bench_defaults  # noqa: E402
 
-os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/factcheck_bench_agree")
-os.environ.setdefault("SECRET_KEY", "bench-only")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-for name in ("CELERY_BROKER_URL", "REDIS_URL"):
-    os.environ.pop(name, None)  # nothing is queued here; never reach a broker left configured
+use_database_bench_defaults("factcheck_bench_agree")
 
 ARTICLES = 10_000
 SENTENCES_PER_ARTICLE = 100

@@ -37,3 +37,14 @@ def vacuum_analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def use_database_bench_defaults(database: str) -> None:
+    """For the benchmarks that fill a database of their own and queue nothing: that database,
+    and no broker, even one someone left configured."""
+    os.environ.setdefault("DATABASE_URL", f"postgres://root@127.0.0.1:5432/{database}")
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    for name in ("CELERY_BROKER_URL", "REDIS_URL"):
+        os.environ.pop(name, None)

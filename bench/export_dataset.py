@@ -11,7 +11,6 @@ memory (VmHWM of the exporting process) under 250 MB whatever the size.
 """
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,13 +27,9 @@ from bench.copy_load import (  # noqa: E402
     peak_mb,
     refuse_foreign_data,
 )
+from bench.environment import use_database_bench_defaults  # noqa: E402
 
-os.environ.setdefault("DATABASE_URL", "postgres://root@127.0.0.1:5432/factcheck_bench_export")
-os.environ.setdefault("SECRET_KEY", "bench-only")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-for name in ("CELERY_BROKER_URL", "REDIS_URL"):
-    os.environ.pop(name, None)  # nothing is queued here; never reach a broker left configured
+use_database_bench_defaults("factcheck_bench_export")
 
 SENTENCES_PER_ARTICLE = 100
 REVIEWERS = 10

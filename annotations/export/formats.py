@@ -23,22 +23,27 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = " | "  # a CSV cell's several claimants, sources or evidence URLs
 
 
-class JsonlWriter:
-    """One JSON object per line: the rows exactly."""
-
-    extension = "jsonl"
+class Writer:
+    """What every format's writer does: write(rows) for each batch, then close(), which writes
+    what a format keeps until the end (Parquet's footer; the others write as they go)."""
 
     def __init__(self, out: BinaryIO):
         self.out = out
 
+    def close(self) -> None:
+        """Nothing to finish: each batch was written whole."""
+
+
+class JsonlWriter(Writer):
+    """One JSON object per line: the rows exactly."""
+
+    extension = "jsonl"
+
     def write(self, rows: list[dict]) -> None:
         self.out.write(b"".join(orjson.dumps(row) + b"\n" for row in rows))
 
-    def close(self) -> None:
-        pass
 
-
-class CsvWriter:
+class CsvWriter(Writer):
     """One line per sentence: the row's fields flattened to CSV_COLUMNS. The annotations are
     summarised as "reviewer:label" pairs in the order they were made; the lists are joined by
     LIST_SEPARATOR. Text cells a spreadsheet would run as a formula get a leading single quote.
@@ -47,7 +52,7 @@ class CsvWriter:
     extension = "csv"
 
     def __init__(self, out: BinaryIO, *, bom: bool = False):
-        self.out = out
+        super().__init__(out)
         self.text = io.StringIO()
         self.csv = csv.writer(self.text, lineterminator="\r\n")
         if bom:
@@ -58,9 +63,6 @@ class CsvWriter:
     def write(self, rows: list[dict]) -> None:
         self.csv.writerows(map(csv_line, rows))
         self._flush()
-
-    def close(self) -> None:
-        pass
 
     def _flush(self) -> None:
         self.out.write(self.text.getvalue().encode())
@@ -182,7 +184,7 @@ def parquet_schema():
     )
 
 
-class ParquetWriter:
+class ParquetWriter(Writer):
     """parquet_schema(), a row group per batch."""
 
     extension = "parquet"
@@ -216,14 +218,14 @@ def typed_for_parquet(row: dict) -> dict:
     }
 
 
-class ClaimReviewWriter:
+class ClaimReviewWriter(Writer):
     """One schema.org ClaimReview JSON-LD object per line (claimreview.claim_review()), for the
     rows whose final label is a claim label; the others are left out."""
 
     extension = "jsonl"
 
     def __init__(self, out: BinaryIO, *, organisation: str, organisation_url: str, site_url: str):
-        self.out = out
+        super().__init__(out)
         self.organisation = organisation
         self.organisation_url = organisation_url
         self.site_url = site_url
@@ -240,11 +242,8 @@ class ClaimReviewWriter:
         )
         self.out.write(b"".join(orjson.dumps(r) + b"\n" for r in reviews if r is not None))
 
-    def close(self) -> None:
-        pass
 
-
-class CheckThatWriter:
+class CheckThatWriter(Writer):
     """CheckThat! TSV as `manage.py import_labels` reads it (line, speaker, text, 0/1): 1 for a
     sentence whose final label is a claim label, 0 for "not a claim" (an explicit negative).
     Unlabelled sentences are left out: the format has no value for them. The line number is the
@@ -252,9 +251,6 @@ class CheckThatWriter:
     claimant named with the final label. Tabs and line breaks inside a field become spaces."""
 
     extension = "tsv"
-
-    def __init__(self, out: BinaryIO):
-        self.out = out
 
     def write(self, rows: list[dict]) -> None:
         lines = (
@@ -264,9 +260,6 @@ class CheckThatWriter:
             if row["final_label"] is not None
         )
         self.out.write("".join(lines).encode())
-
-    def close(self) -> None:
-        pass
 
 
 def one_line(texts: list[str]) -> str:

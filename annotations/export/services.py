@@ -603,15 +603,12 @@ def sweep_exports() -> tuple[int, int, int, int]:
 
 
 def _delete_expired_files() -> int:
-    expired = 0
-    for job in ExportJob.objects.filter(
-        status=ExportJob.Status.DONE, expires_at__lte=timezone.now()
-    ).only("pk", "file"):
-        job.file.delete(save=False)  # first: a file that could not be deleted is tried again
-        expired += ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.DONE).update(
-            status=ExportJob.Status.EXPIRED, file=""
-        )
-    return expired
+    expired = ExportJob.objects.filter(status=ExportJob.Status.DONE, expires_at__lte=timezone.now())
+    deleted = []
+    for job in expired.only("pk", "file"):
+        job.file.delete(save=False)  # a file that could not be deleted is tried again next time
+        deleted.append(job.pk)
+    return expired.filter(pk__in=deleted).update(status=ExportJob.Status.EXPIRED, file="")
 
 
 def _queue_export(job_id: int) -> None:

@@ -1,6 +1,7 @@
 """manage.py export_dataset: the file, its summary, and a clear error for bad input."""
 
 import json
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,18 +11,10 @@ from tests.export.conftest import all_rows
 
 def export(tmp_path, *args) -> tuple[str, list[dict]]:
     out = tmp_path / "dataset.jsonl"
-    call_command("export_dataset", "--out", str(out), *args, verbosity=0, stdout=(log := Log()))
-    return log.text, [json.loads(line) for line in out.read_text().splitlines()]
-
-
-class Log:
-    text = ""
-
-    def write(self, text):
-        self.text += text
-
-    def flush(self):
-        pass
+    call_command(
+        "export_dataset", "--out", str(out), *args, verbosity=0, stdout=(log := StringIO())
+    )
+    return log.getvalue(), [json.loads(line) for line in out.read_text().splitlines()]
 
 
 def test_exports_to_the_file_with_a_summary(dataset, tmp_path):
