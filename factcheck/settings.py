@@ -195,6 +195,9 @@ AGREEMENT_DEBOUNCE_SECONDS = env_int("AGREEMENT_DEBOUNCE_SECONDS", 30)
 # EXPORT_RETENTION_DAYS; an export job with no batch written for EXPORT_TIMEOUT s (its worker
 # stopped) is restarted by the beat sweep, and marked failed after 3 restarts.
 EXPORT_BATCH_SIZE = env_int("EXPORT_BATCH_SIZE", 2000)
+# On PostgreSQL the database writes JSONL and CSV exports itself, in this many parts at once (one
+# connection and one CPU core of the database server each; 1: one part).
+EXPORT_COPY_PARTS = env_int("EXPORT_COPY_PARTS", 2)
 EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 EXPORT_TIMEOUT = env_int("EXPORT_TIMEOUT", 3600)
 # Published claim reviews (schema.org ClaimReview): who publishes them, and the public address of

@@ -21,6 +21,7 @@ CLAIM_LABELS = frozenset(LABELS) - {"not_claim"}
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = " | "  # a CSV cell's several claimants, sources or evidence URLs
+BOM = "\ufeff".encode()  # first in a CSV file for spreadsheets, when asked
 
 
 class Writer:
@@ -54,9 +55,9 @@ class CsvWriter(Writer):
     def __init__(self, out: BinaryIO, *, bom: bool = False):
         super().__init__(out)
         self.text = io.StringIO()
-        self.csv = csv.writer(self.text, lineterminator="\r\n")
+        self.csv = csv.writer(self.text, lineterminator="\n")
         if bom:
-            out.write("\ufeff".encode())
+            out.write(BOM)
         self.csv.writerow(CSV_COLUMNS)
         self._flush()
 

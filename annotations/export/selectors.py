@@ -5,23 +5,24 @@ import datetime
 import hashlib
 import hmac
 import secrets
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import orjson
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
-from annotations.corpus.models import Sentence
-from annotations.detection.models import Candidate
-from annotations.labels import Label
-from annotations.review.models import Adjudication, Annotation, ModerationStatus
-from annotations.review.selectors import gold_label
+from annotations.corpus.models import Article, Sentence
+from annotations.detection.models import Candidate, DetectorVersion
+from annotations.export.formats import CSV_COLUMNS, FORMULA_STARTS, LIST_SEPARATOR
+from annotations.labels import UNLABELLED, Label, Vote, decide
+from annotations.review.models import Adjudication, Annotation, ModerationStatus, SentenceTally
 
-UNLABELLED = "unlabelled"  # the basis of a sentence with neither a counted label nor a decision
 BASES = ("adjudicated", "majority", "tie", UNLABELLED)
 # Plain strings: compared for every annotation and row, where enum members cost.
 LABELS = tuple(Label.values)
@@ -73,18 +74,28 @@ class ExportFilters:
 
 
 @contextmanager
-def snapshot() -> Iterator[bool]:
+def snapshot(shared: str = "") -> Iterator[bool]:
     """Everything read inside sees the database as of one moment: a read-only REPEATABLE READ
     transaction on PostgreSQL, begun unless a transaction is already open (the isolation level
     can only be set as a transaction's first statement; the open one then decides). Yields
-    whether it began one. SQLite reads each batch on its own (it serves development only)."""
+    whether it began one. shared: the moment another connection's snapshot exported
+    (shared_snapshot()). SQLite reads each batch on its own (it serves development only)."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield False
         return
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            if shared:
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [shared])
         yield True
+
+
+def shared_snapshot() -> str:
+    """The open snapshot()'s moment, for other connections to read it too (while it is open)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_export_snapshot()")
+        return cursor.fetchone()[0]
 
 
 def pseudonym(user_id: int, salt: str) -> str:
@@ -204,16 +215,13 @@ def _annotations(ids: tuple[int, int], filters: ExportFilters, salt: str, real_n
 def _row(sentence: tuple, candidate: tuple | None, annotations: list, adjudications) -> dict:
     sentence_id, index, paragraph, start, end, text, article_id, url, title, published = sentence
     score, suggested, detector = candidate or (None, None, None)
-    counted = [a for a in annotations if a.moderation_status != REJECTED]
-    counts = {}  # a plain dict: a Counter per row costs more than the rest of the row
-    for a in counted:
-        counts[a.label] = counts.get(a.label, 0) + 1
     adjudicated, note, adjudicated_at = adjudications.get(sentence_id, (None, "", None))
-    gold = gold_label(counts, adjudicated)
-    final = gold.label if gold else None
-    # The counted labels that agree with the final label: its evidence, and when it was reached.
-    backing = [a for a in counted if a.label == final]
-    decided_at = adjudicated_at or max((a.updated_at for a in backing), default=None)
+    votes = [
+        Vote(a.label, a.claimant, a.source_name, a.evidence_url, a.updated_at)
+        for a in annotations
+        if a.moderation_status != REJECTED
+    ]
+    decision = decide(votes, adjudicated, adjudicated_at)
     return {
         "article_id": article_id,
         "article_url": url,
@@ -229,31 +237,27 @@ def _row(sentence: tuple, candidate: tuple | None, annotations: list, adjudicati
         "suggested_label": suggested,
         "detector_version": detector,
         "annotations": [
-            {**a._asdict(), "updated_at": a.updated_at.isoformat()} for a in annotations
+            {**a._asdict(), "updated_at": timestamp(a.updated_at)} for a in annotations
         ],
-        "label_counts": {label: counts.get(label, 0) for label in LABELS},
-        "final_label": final,
-        "final_basis": gold.basis if gold else UNLABELLED,
+        "label_counts": decision.counts,
+        "final_label": decision.label,
+        "final_basis": decision.basis,
         "adjudication_note": note,
-        "decided_at": decided_at.isoformat() if decided_at else None,
-        "claimants": _distinct([a.claimant for a in backing]),
-        "sources": _distinct([a.source_name for a in backing]),
-        "evidence_urls": _distinct([a.evidence_url for a in backing]),
-        "agreement": agreement(counts),
+        "decided_at": decision.decided_at and timestamp(decision.decided_at),
+        "claimants": decision.claimants,
+        "sources": decision.sources,
+        "evidence_urls": decision.evidence_urls,
+        "agreement": decision.agreement,
     }
 
 
-def agreement(counts: dict[str, int]) -> float | None:
-    """The share of pairs of counted labels on a sentence that agree (None under two labels)."""
-    n = sum(counts.values())
-    if n < 2:
-        return None
-    return sum(k * (k - 1) for k in counts.values()) / (n * (n - 1))
-
-
-def _distinct(values: list[str]) -> list[str]:
-    """The non-empty values, each once, in the order first met."""
-    return [value for value in dict.fromkeys(values) if value]
+def timestamp(at: datetime.datetime) -> str:
+    """A time as exports write it, and as PostgreSQL writes one in JSON: ISO 8601 in UTC, the
+    fraction of a second without its trailing zeros."""
+    text = at.astimezone(datetime.UTC).isoformat()
+    if at.microsecond:
+        text = text[:-6].rstrip("0") + text[-6:]
+    return text
 
 
 def _kept(row: dict, filters: ExportFilters) -> bool:
@@ -264,3 +268,211 @@ def _kept(row: dict, filters: ExportFilters) -> bool:
     if filters.min_agreement is not None:
         return row["agreement"] is not None and row["agreement"] >= filters.min_agreement
     return True
+
+
+# The PostgreSQL path of the JSONL and CSV exports: COPY (SELECT ...) TO STDOUT, each row built
+# by the database from the stored tally (review.services.retally keeps a sentence's final label
+# and its evidence there), several times faster than building rows here. Its output is what
+# export_rows() and the writers give (tests/export/test_copy.py compares the two).
+COPY_FORMATS = ("jsonl", "csv")  # the others need the rows here (Parquet, splits, ClaimReview)
+
+
+def copies(filters: ExportFilters, format: str) -> bool:
+    """Whether the export can be COPY'd: on PostgreSQL, JSONL or CSV, with the rows counting the
+    labels the tallies count (no reviewer filter; pending and approved labels kept)."""
+    counted = {ModerationStatus.PENDING, ModerationStatus.APPROVED}
+    return (
+        connection.vendor == "postgresql"
+        and format in COPY_FORMATS
+        and not filters.reviewers
+        and counted <= set(filters.statuses)
+    )
+
+
+def copy_statement(
+    filters: ExportFilters,
+    format: str,
+    *,
+    salt: str,
+    real_names: bool,
+    ids: tuple[int | None, int | None] = (None, None),
+) -> tuple[str, dict]:
+    """The COPY statement, and its parameters, of a copies() export: a JSON object a line, or
+    CSV, with its header unless ids starts after the first sentence. ids: (after, up to) the
+    sentence ids of one part (copy_bounds()); None, no bound."""
+    users = get_user_model().objects
+    if real_names:
+        names = dict(users.values_list("pk", "username"))
+    else:
+        names = {pk: pseudonym(pk, salt) for pk in users.values_list("pk", flat=True)}
+    where, params = _copy_where(filters, ids)
+    params.update(
+        names=orjson.dumps({str(pk): name for pk, name in names.items()}).decode(),
+        statuses=list(filters.statuses),
+        zeros=orjson.dumps(dict.fromkeys(LABELS, 0)).decode(),
+        formula_starts=list(FORMULA_STARTS),
+    )
+    if format == "jsonl":
+        select = _copy_select(_JSON_COLUMNS, _JSON_ANNOTATIONS, where)
+        # CSV quoting that never applies: the database's JSON escapes every control character.
+        return (
+            f"COPY (SELECT row_to_json(r) FROM ({select}) r) TO STDOUT "
+            "WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
+            params,
+        )
+    select = _copy_select(_CSV_SELECT, _CSV_ANNOTATIONS, where)
+    header = ", HEADER" if ids[0] is None else ""
+    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv{header})", params
+
+
+def copy_bounds(filters: ExportFilters, parts: int, rows: int) -> list[int]:
+    """The sentence ids that cut a copies() export of `rows` rows into `parts` parts of about
+    as many rows: the last id of each part but the last (fewer when rows are few)."""
+    where, params = _copy_where(filters)
+    bounds = []
+    with connection.cursor() as cursor:
+        for part in range(1, parts if rows >= parts else 1):
+            cursor.execute(
+                f"SELECT s.id {_COPY_FROM} WHERE {where} ORDER BY s.id OFFSET %(offset)s LIMIT 1",
+                {**params, "offset": rows * part // parts - 1},
+            )
+            bounds += [id for (id,) in cursor.fetchall() if id not in bounds]
+    return bounds
+
+
+def copy_totals(filters: ExportFilters) -> Counter:
+    """The rows a copies() export writes, by final label (None for none): one query."""
+    where, params = _copy_where(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT NULLIF(t.final_label, ''), count(*) {_COPY_FROM} WHERE {where} GROUP BY 1",
+            params,
+        )
+        return Counter(dict(cursor.fetchall()))
+
+
+def _copy_where(filters: ExportFilters, ids=(None, None)) -> tuple[str, dict]:
+    conditions, params = ["NOT a.hidden"], {}
+    after, upto = ids
+    if after is not None:
+        conditions.append("s.id > %(after)s")
+        params["after"] = after
+    if upto is not None:
+        conditions.append("s.id <= %(upto)s")
+        params["upto"] = upto
+    if filters.articles:
+        conditions.append("s.article_id = ANY(%(articles)s)")
+        params["articles"] = list(filters.articles)
+    if filters.since:
+        conditions.append("a.published_on >= %(since)s")
+        params["since"] = filters.since
+    if filters.until:
+        conditions.append("a.published_on <= %(until)s")
+        params["until"] = filters.until
+    if filters.labels:
+        conditions.append("t.final_label = ANY(%(labels)s)")
+        params["labels"] = list(filters.labels)
+    if filters.bases:
+        conditions.append(f"COALESCE(t.final_basis, '{UNLABELLED}') = ANY(%(bases)s)")
+        params["bases"] = list(filters.bases)
+    if filters.min_agreement is not None:
+        conditions.append("t.agreement >= %(min_agreement)s")
+        params["min_agreement"] = filters.min_agreement
+    return " AND ".join(conditions), params
+
+
+def _copy_select(columns: str, annotations: str, where: str) -> str:
+    return f"""SELECT {columns} {_COPY_FROM}
+LEFT JOIN {Adjudication._meta.db_table} j ON j.sentence_id = s.id
+LEFT JOIN LATERAL (
+  SELECT max(id) AS id FROM {Candidate._meta.db_table} WHERE sentence_id = s.id
+) latest ON true
+LEFT JOIN {Candidate._meta.db_table} c ON c.id = latest.id
+LEFT JOIN {DetectorVersion._meta.db_table} d ON d.id = c.detector_version_id
+LEFT JOIN LATERAL (
+  SELECT {annotations} FROM {Annotation._meta.db_table} n
+  WHERE n.sentence_id = s.id AND n.moderation_status = ANY(%(statuses)s)
+) n ON true
+WHERE {where}
+ORDER BY s.id"""
+
+
+def _neutralised_sql(text: str) -> str:
+    """formats.neutralised() in SQL, an empty text as NULL (the CSV writer writes both alike)."""
+    return (
+        f"NULLIF(CASE WHEN left({text}, 1) = ANY(%(formula_starts)s) THEN '''' || {text} "
+        f"ELSE {text} END, '')"
+    )
+
+
+def _joined_sql(json_list: str) -> str:
+    """A JSON list of texts joined by formats.LIST_SEPARATOR (NULL when empty; most are, and
+    the length is cheaper to check than the list to join)."""
+    return (
+        f"CASE WHEN jsonb_array_length({json_list}) > 0 THEN ("
+        f"SELECT string_agg(v, '{LIST_SEPARATOR}' ORDER BY i) "
+        f"FROM jsonb_array_elements_text({json_list}) WITH ORDINALITY AS e(v, i)) END"
+    )
+
+
+_REVIEWER_SQL = "(%(names)s::jsonb ->> n.reviewer_id::text)"
+_COPY_FROM = f"""FROM {Sentence._meta.db_table} s
+JOIN {Article._meta.db_table} a ON a.id = s.article_id
+LEFT JOIN {SentenceTally._meta.db_table} t ON t.sentence_id = s.id"""
+_JSON_ANNOTATIONS = f"""json_agg(json_build_object(
+    'reviewer', {_REVIEWER_SQL}, 'label', n.label, 'span_start', n.span_start,
+    'span_end', n.span_end, 'claimant', n.claimant, 'source_name', n.source_name,
+    'evidence_url', n.evidence_url, 'note', n.note, 'moderation_status', n.moderation_status,
+    'updated_at', n.updated_at) ORDER BY n.id) AS rows"""
+_CSV_ANNOTATIONS = f"string_agg({_REVIEWER_SQL} || ':' || n.label, '; ' ORDER BY n.id) AS rows"
+_SENTENCE_COLUMNS = {
+    "article_id": "s.article_id",
+    "article_url": "a.url",
+    "article_title": "a.title",
+    "published_on": "to_char(a.published_on, 'YYYY-MM-DD')",
+    "sentence_id": "s.id",
+    "sentence_index": "s.index",
+    "paragraph": "s.paragraph",
+    "start": "s.start",
+    "end": 's."end"',
+    "text": "s.text",
+    "candidate_score": "c.score",
+    "suggested_label": "c.suggested_label",
+    "detector_version": "d.name",
+}
+_FINAL_COLUMNS = {
+    "final_label": "NULLIF(t.final_label, '')",
+    "final_basis": f"COALESCE(t.final_basis, '{UNLABELLED}')",
+}
+_JSON_COLUMNS = ",\n".join(
+    f'{sql} AS "{column}"'
+    for column, sql in {
+        **_SENTENCE_COLUMNS,
+        "annotations": "COALESCE(n.rows, '[]')",
+        "label_counts": "COALESCE(t.label_counts, %(zeros)s::jsonb)",
+        **_FINAL_COLUMNS,
+        "adjudication_note": "COALESCE(j.reason, '')",
+        "decided_at": "t.final_at",
+        "claimants": "COALESCE(t.claimants, '[]')",
+        "sources": "COALESCE(t.sources, '[]')",
+        "evidence_urls": "COALESCE(t.evidence_urls, '[]')",
+        "agreement": "t.agreement",
+    }.items()
+)
+_NEUTRALISED = {"article_url", "article_title", "text", "detector_version"}
+_CSV_SQL = {
+    **{
+        column: _neutralised_sql(sql) if column in _NEUTRALISED else sql
+        for column, sql in _SENTENCE_COLUMNS.items()
+    },
+    "annotations": _neutralised_sql("n.rows"),
+    **{f"count_{label}": f"COALESCE((t.label_counts ->> '{label}')::int, 0)" for label in LABELS},
+    **_FINAL_COLUMNS,
+    "adjudication_note": _neutralised_sql("j.reason"),
+    "decided_at": "to_json(t.final_at) #>> '{}'",  # the time as JSON writes it (timestamp())
+    "claimants": _neutralised_sql(_joined_sql("t.claimants")),
+    "sources": _neutralised_sql(_joined_sql("t.sources")),
+    "evidence_urls": _neutralised_sql(_joined_sql("t.evidence_urls")),
+    "agreement": "t.agreement",
+}
+_CSV_SELECT = ",\n".join(f'{_CSV_SQL[column]} AS "{column}"' for column in CSV_COLUMNS)

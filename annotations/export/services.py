@@ -8,6 +8,7 @@ import json
 import logging
 import math
 import secrets
+import shutil
 import tempfile
 import zipfile
 from collections import Counter
@@ -21,7 +22,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connections, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -29,14 +30,18 @@ from annotations.export import claimreview, formats
 from annotations.export.models import ExportJob
 from annotations.export.selectors import (
     BASES,
-    UNLABELLED,
     ExportFilters,
+    copies,
+    copy_bounds,
+    copy_statement,
+    copy_totals,
     count_sentences,
     export_rows,
+    shared_snapshot,
     snapshot,
 )
 from annotations.export.tasks import run_export_task
-from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, Label
+from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, UNLABELLED, Label
 from annotations.review.models import ModerationStatus
 from annotations.roles import can_export_real_names, check_can_export
 
@@ -44,6 +49,7 @@ FORMATS = ("jsonl", "csv", "parquet", "claimreview", "checkthat", "bundle")
 FILE_FORMATS = FORMATS[:-1]  # what a bundle can hold
 SPLITS = ("train", "dev", "test")
 FINAL_LABELS = (*Label.values, UNLABELLED)  # ExportResult.label_counts' keys
+COPY_CHUNK = 1 << 20  # bytes of a COPY'd export written at once
 
 
 @dataclass(frozen=True)
@@ -124,22 +130,13 @@ def write_export(
     started = timezone.now()
     hashed = Hashing(out)
     with snapshot() as isolated, _reporter(progress, isolated) as report:
-        total = count_sentences(options.filters)
-        batches = export_rows(
-            options.filters,
-            salt=options.salt or secrets.token_hex(16),
-            real_names=options.real_names,
-        )
-        if options.format == "bundle":
-            tally = _write_bundle(hashed, batches, options, started, total, report)
+        salt = options.salt or secrets.token_hex(16)
+        # Only in a snapshot of its own: progress is then recorded from another connection,
+        # as this one is busy with the COPY until it ends.
+        if isolated and copies(options.filters, options.format):
+            tally = _copy_export(hashed, options, salt, report)
         else:
-            writer = _writer(options.format, hashed, options)
-            tally = Tally()
-            for batch in batches:
-                writer.write(batch)
-                tally.add("", batch)
-                report(tally.rows, total)
-            writer.close()
+            tally = _write_rows(hashed, options, salt, started, report)
         report(tally.rows, tally.rows)
     return ExportResult(
         rows=tally.rows,
@@ -147,6 +144,87 @@ def write_export(
         label_counts=tally.labels(),
         filename=export_filename(options.format, started),
     )
+
+
+def _write_rows(out: BinaryIO, options: ExportOptions, salt: str, started, report) -> "Tally":
+    """An export of the rows built here (selectors.export_rows()), a batch at a time."""
+    total = count_sentences(options.filters)
+    batches = export_rows(options.filters, salt=salt, real_names=options.real_names)
+    if options.format == "bundle":
+        return _write_bundle(out, batches, options, started, total, report)
+    writer = _writer(options.format, out, options)
+    tally = Tally()
+    for batch in batches:
+        writer.write(batch)
+        tally.add("", batch)
+        report(tally.rows, total)
+    writer.close()
+    return tally
+
+
+def _copy_export(out: BinaryIO, options: ExportOptions, salt: str, report) -> "Tally":
+    """A JSONL or CSV export the database writes (selectors.copies()), in EXPORT_COPY_PARTS
+    parts at once by id range, each on a connection of its own reading the export's snapshot:
+    the first streamed to `out`, the others into temporary files appended in order after it."""
+    filters = options.filters
+    tally = Tally()
+    totals = copy_totals(filters)
+    tally.counts.update({("", label or UNLABELLED): n for label, n in totals.items()})
+    bounds = copy_bounds(filters, settings.EXPORT_COPY_PARTS, tally.rows)
+    statements = [
+        copy_statement(filters, options.format, salt=salt, real_names=options.real_names, ids=ids)
+        for ids in zip([None, *bounds], [*bounds, None], strict=True)
+    ]
+    if options.bom:
+        out.write(formats.BOM)
+    shared = shared_snapshot() if bounds else ""
+    with ThreadPoolExecutor(max_workers=max(1, len(bounds))) as threads, ExitStack() as files:
+        later = [threads.submit(_copy_part, statement, shared) for statement in statements[1:]]
+        done = _copy(statements[0], out, lambda rows: report(rows, tally.rows))
+        for part in later:
+            file, rows = part.result()
+            files.enter_context(file)
+            shutil.copyfileobj(file, out, COPY_CHUNK)
+            done += rows
+            report(done, tally.rows)
+    return tally
+
+
+def _copy_part(statement: tuple[str, dict], shared: str) -> tuple[BinaryIO, int]:
+    """One part of a COPY'd export, read in the shared snapshot on this thread's connection,
+    in a temporary file (at its start) with the rows it holds."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
+    try:
+        with snapshot(shared):
+            rows = _copy(statement, file)
+    except BaseException:
+        file.close()
+        raise
+    finally:
+        connection.close()  # this thread's
+    file.seek(0)
+    return file, rows
+
+
+def _copy(statement: tuple[str, dict], out: BinaryIO, progress=None) -> int:
+    """Run a COPY ... TO STDOUT, writing what it gives to `out` in chunks of about COPY_CHUNK
+    bytes; progress(rows) every EXPORT_BATCH_SIZE rows. Returns the rows (a CSV header is
+    not one)."""
+    sql, params = statement
+    rows = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
+        chunk, size = [], 0
+        for data in copy:  # a row at a time, the header first
+            chunk.append(data)
+            size += len(data)
+            rows += 1
+            if size >= COPY_CHUNK:
+                out.write(b"".join(chunk))
+                chunk, size = [], 0
+            if progress and rows % settings.EXPORT_BATCH_SIZE == 0:
+                progress(rows)
+        out.write(b"".join(chunk))
+    return rows - ("HEADER" in sql)
 
 
 def export_filename(format: str, at: datetime.datetime) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from annotations.corpus.models import Sentence
 from annotations.detection.models import Candidate
+from annotations.labels import GoldLabel, gold_label
 from annotations.review.models import (
     Adjudication,
     Annotation,
@@ -28,7 +29,7 @@ from annotations.review.models import (
     ModerationStatus,
     SentenceTally,
 )
-from annotations.review.selectors import GoldLabel, counted_annotations, gold_label
+from annotations.review.selectors import counted_annotations
 from annotations.roles import MODERATORS_GROUP, REVIEWERS_GROUP, is_moderator
 
 TABS = {"contested": "Contested", "pending": "Pending", "decided": "Recently decided"}

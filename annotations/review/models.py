@@ -5,7 +5,7 @@ from django.db.models import F, Q
 
 from annotations.audit import EntryPoint
 from annotations.corpus.models import Article, Sentence
-from annotations.labels import Label
+from annotations.labels import UNLABELLED, Label
 
 
 class ModerationStatus(models.TextChoices):
@@ -181,10 +181,10 @@ class History(models.Model):
 
 
 class SentenceTally(models.Model):
-    """What the moderation queue sorts and filters a labelled or adjudicated sentence by, kept
-    in the transaction of every change to its labels, their decisions, its adjudication or its
-    candidate (review.services.retally): the queue then reads one narrow row per sentence
-    instead of aggregating every label and candidate on each page."""
+    """What the moderation queue sorts and filters a labelled or adjudicated sentence by, and
+    the final label exports read, kept in the transaction of every change to its labels, their
+    decisions, its adjudication or its candidate (review.services.retally): the queue and the
+    exports then read one row per sentence instead of aggregating every label and candidate."""
 
     sentence = models.OneToOneField(
         Sentence, on_delete=models.CASCADE, primary_key=True, related_name="tally"
@@ -200,6 +200,17 @@ class SentenceTally(models.Model):
     decided_at = models.DateTimeField(
         null=True, blank=True, help_text="the latest approval, rejection or adjudication"
     )
+    # The sentence's final label and its evidence (labels.decide()): what exports read.
+    final_label = models.CharField(max_length=16, choices=Label.choices, blank=True)
+    final_basis = models.CharField(max_length=16, default=UNLABELLED)
+    final_at = models.DateTimeField(
+        null=True, blank=True, help_text="the adjudication, else the latest vote for the label"
+    )
+    label_counts = models.JSONField(default=dict, help_text="counted labels, zeros included")
+    agreement = models.FloatField(null=True, blank=True, help_text="share of agreeing pairs")
+    claimants = models.JSONField(default=list)
+    sources = models.JSONField(default=list)
+    evidence_urls = models.JSONField(default=list)
 
     class Meta:
         indexes = [

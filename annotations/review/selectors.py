@@ -25,7 +25,7 @@ from annotations.corpus.models import Article, Sentence
 from annotations.corpus.selectors import articles_visible_to
 from annotations.detection.models import Candidate
 from annotations.jobs import JobStatus
-from annotations.labels import most_specific
+from annotations.labels import GoldLabel, gold_label
 from annotations.roles import is_moderator_sql
 
 from .models import Adjudication, Annotation, ModerationStatus, ReviewerSettings, SentenceTally
@@ -62,16 +62,6 @@ def label_counts(sentence_ids=None) -> dict[int, Counter]:
     return counts
 
 
-@dataclass(frozen=True)
-class GoldLabel:
-    """A sentence's final label and what it rests on: "adjudicated" (a moderator set it),
-    "majority" (of counted annotations), or "tie" (the most specific of the tied labels, by
-    labels.PRECEDENCE; a tie is unresolved until a moderator adjudicates)."""
-
-    label: str
-    basis: str
-
-
 def gold_labels(sentence_ids=None) -> dict[int, GoldLabel]:
     """The final label of each given sentence that has one (ids, or a Sentence queryset; None:
     every sentence); two queries. Sentences with neither an adjudication nor a counted
@@ -86,18 +76,6 @@ def gold_labels(sentence_ids=None) -> dict[int, GoldLabel]:
     for sentence_id, label in adjudicated.values_list("sentence", "label"):
         gold[sentence_id] = gold_label(Counter(), label)
     return gold
-
-
-def gold_label(counts: Counter, adjudicated: str | None = None) -> GoldLabel | None:
-    """A sentence's final label from its counted labels and its adjudication (None when it has
-    neither)."""
-    if adjudicated:
-        return GoldLabel(adjudicated, "adjudicated")
-    if not counts:
-        return None
-    top = max(counts.values())
-    leaders = [label for label, n in counts.items() if n == top]
-    return GoldLabel(most_specific(leaders), "majority" if len(leaders) == 1 else "tie")
 
 
 def overlap_of(article: Article) -> int:

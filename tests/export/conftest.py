@@ -71,8 +71,8 @@ def dataset(reviewer, other_reviewer, moderator) -> Dataset:
         reason="no source named",
     )
     label(rejected, other_reviewer, "not_claim")
-    old = DetectorVersion.objects.create(name="rules-1", rules_version="1")
-    new = DetectorVersion.objects.create(name="rules-2", rules_version="2")
+    old = DetectorVersion.objects.create(name="detector-old", rules_version="old")
+    new = DetectorVersion.objects.create(name="detector-new", rules_version="new")
     Candidate.objects.create(sentence=agreed, detector_version=old, score=0.2)
     Candidate.objects.create(
         sentence=agreed, detector_version=new, score=0.9, suggested_label="sourced"

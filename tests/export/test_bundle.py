@@ -93,7 +93,7 @@ def test_the_dataset_card_says_what_was_exported_and_how_to_load_it(dataset):
     assert "| all | 2 | 6 | 1 | 1 | 1 | 2 | 1 |" in body  # articles, sentences, per label
     assert "- annotations with moderation status: pending, approved" in body
     assert "Krippendorff's alpha:" in body
-    assert "`rules-2`" in body
+    assert "`detector-new`" in body
     assert '`false_flag` ("False flag" allegation): the sentence alleges' in body
     assert 'load_dataset("json", data_files=' in body
     assert 'pd.read_parquet("parquet/train.parquet")' in body

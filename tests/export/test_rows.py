@@ -29,7 +29,7 @@ def test_a_row_holds_the_sentence_its_article_candidate_and_labels(dataset, revi
     assert (row["candidate_score"], row["suggested_label"], row["detector_version"]) == (
         0.9,
         "sourced",
-        "rules-2",
+        "detector-new",
     )
     first = row["annotations"][0]
     assert first["label"] == "sourced"

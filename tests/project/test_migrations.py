@@ -74,3 +74,47 @@ def test_the_moderation_migration_keeps_everyone_labelling_and_fills_the_audit_t
         assert (row.article_id, row.via) == (article.pk, "")
     finally:
         migrate(latest)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tally_migration_decides_the_final_labels_of_what_was_labelled():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes("annotations")
+    try:
+        old = migrate([("annotations", "0016_export_job")])
+        users = old.get_model("auth", "User").objects
+        first, second = users.create(username="first"), users.create(username="second")
+        article = old.get_model("annotations", "Article").objects.create(
+            title="t", url="https://example.com/t", published_on="2022-02-24", body="One. Two."
+        )
+        agreed = article.sentences.create(index=0, paragraph=0, start=0, end=4, text="One.")
+        overruled = article.sentences.create(index=1, paragraph=0, start=5, end=9, text="Two.")
+        annotations = old.get_model("annotations", "Annotation").objects
+        for reviewer, claimant in ((first, "Ministry"), (second, "")):
+            annotations.create(
+                sentence=agreed, reviewer=reviewer, label="sourced", claimant=claimant
+            )
+        annotations.create(sentence=overruled, reviewer=first, label="sourced")
+        old.get_model("annotations", "Adjudication").objects.create(
+            sentence=overruled, label="disputed", moderator=second, reason="contested"
+        )
+        tallies = old.get_model("annotations", "SentenceTally").objects
+        tallies.create(sentence=agreed, votes=2)
+        tallies.create(sentence=overruled, votes=1, adjudicated=True)
+
+        new = migrate(latest)
+        tallies = new.get_model("annotations", "SentenceTally").objects
+        agreed_tally, overruled_tally = tallies.get(pk=agreed.pk), tallies.get(pk=overruled.pk)
+        assert (agreed_tally.final_label, agreed_tally.final_basis) == ("sourced", "majority")
+        assert (agreed_tally.agreement, agreed_tally.claimants) == (1.0, ["Ministry"])
+        assert agreed_tally.label_counts == {
+            "sourced": 2,
+            "disputed": 0,
+            "false_flag": 0,
+            "not_claim": 0,
+        }
+        assert (overruled_tally.final_label, overruled_tally.final_basis) == (
+            "disputed",
+            "adjudicated",
+        )
+    finally:
+        migrate(latest)

@@ -4,9 +4,11 @@ of the annotations that count (not rejected), a tie going to the most specific l
 import pytest
 from django.contrib.auth.models import User
 
-from annotations.review.models import Adjudication, Annotation
-from annotations.review.selectors import GoldLabel, counted_annotations, gold_labels
-from tests.reviewing import load_article, sentence
+from annotations.labels import GoldLabel
+from annotations.moderation.services import adjudicate, moderate
+from annotations.review.models import Adjudication, Annotation, SentenceTally
+from annotations.review.selectors import counted_annotations, gold_labels
+from tests.reviewing import label, load_article, sentence
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +79,25 @@ def test_it_takes_a_queryset_or_everything_in_two_queries(first, django_assert_n
     with django_assert_num_queries(2):
         subset = first.article.sentences.filter(index__lt=2)
         assert gold_labels(subset) == {pk: expected[pk] for pk in (first.pk, second.pk)}
+
+
+def test_the_stored_tally_keeps_the_final_label_and_its_evidence_through_every_change(
+    first, reviewer, other_reviewer, moderator
+):
+    """What exports read from the tally follows each label, decision and adjudication."""
+
+    def stored():
+        tally = SentenceTally.objects.get(sentence=first)
+        return (tally.final_label, tally.final_basis, tally.claimants, tally.agreement)
+
+    sourced = label(first, reviewer, "sourced", claimant="Kyiv", source_name="Reuters")
+    assert stored() == ("sourced", "majority", ["Kyiv"], None)
+    label(first, other_reviewer, "disputed", claimant="Moscow")
+    assert stored() == ("disputed", "tie", ["Moscow"], 0.0)
+    moderate(annotation=sourced, actor=moderator, decision="reject", reason="no source")
+    assert stored() == ("disputed", "majority", ["Moscow"], None)
+    adjudicate(sentence=first, actor=moderator, label="false_flag", reason="staged")
+    tally = SentenceTally.objects.get(sentence=first)
+    assert stored() == ("false_flag", "adjudicated", [], None)
+    assert tally.label_counts == {"sourced": 0, "disputed": 1, "false_flag": 0, "not_claim": 0}
+    assert tally.final_at == first.adjudication.updated_at
