@@ -118,9 +118,13 @@ class Job(models.Model):
         queued = list(cls.objects.filter(waiting).values_list("pk", flat=True))
         for pk in queued:
             queue(pk)
-        failed = cls.lifecycle.finish(
+        return len(queued), cls.fail_stopped(timeout_seconds)
+
+    @classmethod
+    def fail_stopped(cls, timeout_seconds: int) -> int:
+        """Fail the jobs running longer than timeout_seconds: their worker stopped."""
+        return cls.lifecycle.finish(
             cls.objects.filter(cls.lifecycle.running_too_long(timeout_seconds)),
             JobStatus.FAILED,
             f"no result after {timeout_seconds} s: the worker stopped. Try again.",
         )
-        return len(queued), failed

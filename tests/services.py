@@ -50,10 +50,11 @@ def require_redis() -> str:
 
 
 @contextmanager
-def celery_worker(broker_url: str):
-    """A real `celery worker` process on a queue of its own, against the test database.
+def celery_worker(broker_url: str, processes: int = 1):
+    """Real `celery worker` processes (one unless asked for more, as on several machines) on a
+    queue of their own, against the test database.
 
-    Tasks sent inside the block go to Redis (no eager mode) and this worker runs them.
+    Tasks sent inside the block go to Redis (no eager mode) and these workers run them.
     """
     from factcheck.celery import app
 
@@ -69,40 +70,49 @@ def celery_worker(broker_url: str):
         "CELERY_BROKER_URL": broker_url,
         "CELERY_QUEUE": queue,
     }
-    log = ROOT / ".pytest_cache" / f"{queue}.log"
-    log.parent.mkdir(exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "factcheck",
-        "worker",
-        "--pool=solo",
-        "--without-heartbeat",
-        "--without-gossip",
-        "--without-mingle",
-        "-Q",
-        queue,
-        "--loglevel=INFO",
-    ]
-    with log.open("w") as output:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    (ROOT / ".pytest_cache").mkdir(exist_ok=True)
+    workers = []
+    for number in range(processes):
+        log = ROOT / ".pytest_cache" / f"{queue}-{number}.log"
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "factcheck",
+            "worker",
+            "--pool=solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}-{number}@%h",
+            "--loglevel=INFO",
+        ]
+        with log.open("w") as output:
+            workers.append(
+                (subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output), log)
+            )
     saved = {
         key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")
     }
     app.conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=queue)
     try:
-        _wait_until_ready(app, queue, worker, log)
-        yield worker
+        for worker, log in workers:
+            _wait_until_ready(app, queue, worker, log)
+        yield [worker for worker, _ in workers]
     finally:
         app.conf.update(saved)
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        for worker, _ in workers:
+            worker.terminate()
+        for worker, _ in workers:
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
 
 
 def _wait_until_ready(app, queue: str, worker: subprocess.Popen, log: Path) -> None:

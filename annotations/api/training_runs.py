@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from annotations.training.models import TrainingRun
-from annotations.training.services import TrainingError, request_training
+from annotations.training.services import request_training
 
 from .base import ApiViewSet
 from .parsers import StrictJSONParser
@@ -56,21 +56,23 @@ class TrainingRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiVi
         summary="Train the candidate detector",
         description="Queues a training run on every label there is (imported and reviewers'); "
         "when done, every article is re-scored with the new version. 202 with the run to poll; "
-        "a request while a run still waits joins it. 200 with a skipped run when the active "
-        "model already has every label (send `force: true` to train anyway). 400 when there "
-        "is too little to train on. Needs the 'Can add detector version' permission.",
+        "a request while a run still waits joins it. One run trains at a time: a request while "
+        "one trains is the next run, which starts when that one ends. 200 with a skipped run "
+        "when the active model already has every label (send `force: true` to train anyway). "
+        "400 when there is too little to train on, saying what is missing; the refused request "
+        "is listed as a failed run with that reason. Needs the 'Can add detector version' "
+        "permission.",
         request=TrainingRequestSerializer,
         responses={202: TrainingRunSerializer, 200: TrainingRunSerializer},
     )
     def create(self, request):
         wish = TrainingRequestSerializer(data=request.data)
         wish.is_valid(raise_exception=True)
-        try:
-            run = request_training(
-                TrainingRun.Trigger.API, user=request.user, force=wish.validated_data["force"]
-            )
-        except TrainingError as error:
-            raise ValidationError(str(error)) from None
+        run = request_training(
+            TrainingRun.Trigger.API, user=request.user, force=wish.validated_data["force"]
+        )
+        if run.status == TrainingRun.Status.FAILED:  # refused: recorded, and said as bad input
+            raise ValidationError(run.error)
         skipped = run.status == TrainingRun.Status.SKIPPED
         code = status.HTTP_200_OK if skipped else status.HTTP_202_ACCEPTED
         return Response(TrainingRunSerializer(run).data, status=code)

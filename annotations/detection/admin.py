@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from annotations.admin_base import ReadOnlyAdmin
 from annotations.roles import can_train_detector
 from annotations.training.models import TrainingRun
-from annotations.training.services import TrainingError, request_training
+from annotations.training.services import request_training
 
 from .models import Candidate, DetectorVersion
 from .selectors import usable_detectors
@@ -54,21 +54,19 @@ class DetectorVersionAdmin(ReadOnlyAdmin):
     def train_view(self, request):
         if not can_train_detector(request.user):
             raise PermissionDenied
-        try:
-            run = request_training(TrainingRun.Trigger.ADMIN, user=request.user)
-        except TrainingError as error:
-            messages.error(request, str(error))
+        run = request_training(TrainingRun.Trigger.ADMIN, user=request.user)
+        if run.status == TrainingRun.Status.FAILED:
+            messages.error(request, f"Training run #{run.pk} refused: {run.error}")
+        elif run.status == TrainingRun.Status.SKIPPED:
+            messages.info(
+                request,
+                f"{run.detector_version.name} was trained on every label there is; "
+                "nothing new to train on.",
+            )
         else:
-            if run.status == TrainingRun.Status.SKIPPED:
-                messages.info(
-                    request,
-                    f"{run.detector_version.name} was trained on every label there is; "
-                    "nothing new to train on.",
-                )
-            else:
-                messages.success(
-                    request,
-                    f"Training run #{run.pk} queued (its status is under Training runs): the "
-                    "new version appears here when done, then all articles are re-scored.",
-                )
+            messages.success(
+                request,
+                f"Training run #{run.pk} queued (its status is under Training runs): the "
+                "new version appears here when done, then all articles are re-scored.",
+            )
         return redirect("admin:annotations_detectorversion_changelist")

@@ -10,6 +10,7 @@ import math
 import secrets
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -178,53 +179,65 @@ def _copy_export(out: BinaryIO, options: ExportOptions, salt: str, report) -> "T
     if options.bom:
         out.write(formats.BOM)
     shared = shared_snapshot() if bounds else ""
-    with ThreadPoolExecutor(max_workers=max(1, len(bounds))) as threads, ExitStack() as files:
-        later = [threads.submit(_copy_part, statement, shared) for statement in statements[1:]]
-        done = _copy(statements[0], out, lambda rows: report(rows, tally.rows))
+    progress = _Progress(report, tally.rows)
+    with ThreadPoolExecutor(max_workers=max(1, len(bounds))) as threads:
+        later = [
+            threads.submit(_copy_part, statement, shared, progress.add)
+            for statement in statements[1:]
+        ]
+        _copy(statements[0], out, progress.add)
         for part in later:
-            file, rows = part.result()
-            files.enter_context(file)
-            shutil.copyfileobj(file, out, COPY_CHUNK)
-            done += rows
-            report(done, tally.rows)
+            with part.result() as file:
+                shutil.copyfileobj(file, out, COPY_CHUNK)
     return tally
 
 
-def _copy_part(statement: tuple[str, dict], shared: str) -> tuple[BinaryIO, int]:
+class _Progress:
+    """The rows several parts write at once, reported as their sum, in order."""
+
+    def __init__(self, report: Callable[[int, int], None], total: int):
+        self.report, self.total, self.done = report, total, 0
+        self.lock = threading.Lock()
+
+    def add(self, rows: int) -> None:
+        with self.lock:
+            self.done += rows
+            self.report(self.done, self.total)
+
+
+def _copy_part(statement: tuple[str, dict], shared: str, progress) -> BinaryIO:
     """One part of a COPY'd export, read in the shared snapshot on this thread's connection,
-    in a temporary file (at its start) with the rows it holds."""
+    into a temporary file, returned at its start."""
     file = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
     try:
         with snapshot(shared):
-            rows = _copy(statement, file)
+            _copy(statement, file, progress)
     except BaseException:
         file.close()
         raise
     finally:
         connection.close()  # this thread's
     file.seek(0)
-    return file, rows
+    return file
 
 
-def _copy(statement: tuple[str, dict], out: BinaryIO, progress=None) -> int:
+def _copy(statement: tuple[str, dict], out: BinaryIO, progress: Callable[[int], None]) -> None:
     """Run a COPY ... TO STDOUT, writing what it gives to `out` in chunks of about COPY_CHUNK
-    bytes; progress(rows) every EXPORT_BATCH_SIZE rows. Returns the rows (a CSV header is
-    not one)."""
+    bytes; progress(EXPORT_BATCH_SIZE) after each EXPORT_BATCH_SIZE rows."""
     sql, params = statement
-    rows = 0
+    rows = -("HEADER" in sql)  # a CSV header, first, is not a row
     with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
         chunk, size = [], 0
-        for data in copy:  # a row at a time, the header first
+        for data in copy:  # a row at a time
             chunk.append(data)
             size += len(data)
             rows += 1
             if size >= COPY_CHUNK:
                 out.write(b"".join(chunk))
                 chunk, size = [], 0
-            if progress and rows % settings.EXPORT_BATCH_SIZE == 0:
-                progress(rows)
+            if rows > 0 and rows % settings.EXPORT_BATCH_SIZE == 0:
+                progress(settings.EXPORT_BATCH_SIZE)
         out.write(b"".join(chunk))
-    return rows - ("HEADER" in sql)
 
 
 def export_filename(format: str, at: datetime.datetime) -> str:

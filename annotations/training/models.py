@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models
 from django.db.models import Q
 
 from annotations.detection.models import DetectorVersion
@@ -44,11 +44,26 @@ class TrainingRun(Job):
             # Requests made while a run waits join it: it uses every label there is when it starts.
             models.UniqueConstraint(
                 fields=["status"], condition=Q(status="pending"), name="one_pending_training_run"
-            )
+            ),
+            # One training at a time, whatever the number of workers: the database refuses a
+            # second running run, so two workers can never train on the same labels at once.
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="running"), name="one_running_training_run"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"training run #{self.pk} ({self.status})"
+
+    @classmethod
+    def claim(cls, pk: int) -> bool:
+        """Take the pending run for this worker; False when another worker has it, it ended, or
+        another run is training (one_running_training_run): then it stays pending, and is
+        queued again when that one ends."""
+        try:
+            return super().claim(pk)
+        except IntegrityError:
+            return False
 
 
 class LabelledSentence(models.Model):

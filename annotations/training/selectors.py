@@ -1,9 +1,14 @@
-"""Reads for training: the examples, how many labels a model has not seen, evaluation."""
+"""Reads for training: the examples, how many labels a model has not seen, what the article
+list says about training, evaluation."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from operator import attrgetter
+
+from celery import current_app
+from django.conf import settings
 
 from annotations.candidates.labelfile import LabelledRow
 from annotations.candidates.metrics import label_report, ranking_report
@@ -15,7 +20,7 @@ from annotations.labels import Label
 from annotations.review.models import Annotation
 from annotations.review.selectors import gold_labels
 
-from .models import LabelledSentence
+from .models import LabelledSentence, TrainingRun
 
 
 def training_examples() -> list[tuple[SentenceInput, int]]:
@@ -87,6 +92,43 @@ def _labels_since(moment: datetime | None) -> int:
         imported = imported.filter(imported_at__gt=moment)
         reviewed = reviewed.filter(updated_at__gt=moment)
     return imported.count() + reviewed.count()
+
+
+def tasks_run_in_process() -> bool:
+    """No broker (the embedded default): a queued task runs at once in the process that queued
+    it, be it a command or a web request."""
+    return current_app.conf.task_always_eager
+
+
+@dataclass(frozen=True)
+class TrainingNotice:
+    """What the article list tells those who can train the detector."""
+
+    run: TrainingRun | None  # the run training now, else the one waiting to
+    new_labels: int  # labels the active model has not seen
+    in_process: bool  # tasks_run_in_process(): an automatic run waits for train_candidates
+
+    @property
+    def state(self) -> str:
+        """running, queued (a worker will take it) or due (nobody has queued it yet)."""
+        if self.run and self.run.status == TrainingRun.Status.RUNNING:
+            return "running"
+        if self.run and not self.in_process:
+            return "queued"
+        return "due"
+
+
+def training_notice() -> TrainingNotice | None:
+    """A run training or waiting, or a newer model due (CANDIDATE_RETRAIN_EVERY labels since
+    the active one); None when there is nothing to say. Four queries, none reading a model."""
+    # "running" sorts after "pending": the run training now comes first.
+    active = [TrainingRun.Status.RUNNING, TrainingRun.Status.PENDING]
+    run = TrainingRun.objects.filter(status__in=active).order_by("-status").first()
+    new_labels = labels_since_last_training()
+    every = settings.CANDIDATE_RETRAIN_EVERY
+    if run is None and not (every and new_labels >= every):
+        return None
+    return TrainingNotice(run, new_labels, tasks_run_in_process())
 
 
 def evaluate_rows(rows: list[LabelledRow]) -> dict:

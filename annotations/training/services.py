@@ -1,10 +1,11 @@
 """The learned part of the candidate detector: labelled data in, detector versions out.
 
 Training runs are jobs (annotations.jobs): requested by someone or by the beat sweep once
-enough new labels came in, claimed by one worker, recorded with their outcome.
+enough new labels came in, claimed by one worker, one at a time, recorded with their outcome.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,12 +19,20 @@ from annotations.detection.selectors import active_detector
 from annotations.detection.services import rescore_all_articles
 
 from .models import LabelledSentence, TrainingRun
-from .selectors import labels_since_last_training, training_examples, up_to_date_detector
+from .selectors import (
+    labels_since_last_training,
+    tasks_run_in_process,
+    training_examples,
+    up_to_date_detector,
+)
 from .tasks import run_training_task
 
 logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES_PER_CLASS = 5
+# Runs not ended yet; train_candidates --wait checks on its run this often.
+ACTIVE = (TrainingRun.Status.PENDING, TrainingRun.Status.RUNNING)
+WAIT_POLL_SECONDS = 1.0
 
 
 class TrainingError(Exception):
@@ -114,23 +123,23 @@ def request_training(
     trigger: str, *, user=None, force: bool = False, queue: bool = True
 ) -> TrainingRun:
     """A pending training run for the request, queued to a worker on commit (unless queue is
-    False: the caller runs it). While a run waits to start, requests join it: it will use every
-    label there is when it starts.
+    False: the caller runs it). Requests made while a run waits join it: it will use every
+    label there is when it starts. A request made while a run trains is the next run: it starts
+    when that one ends (one training at a time, TrainingRun.claim).
 
-    Someone's request (not one for new labels) raises TrainingError when there is too little
-    to train on, and is recorded as a skipped run when the active model already has every label
-    and force is not set."""
+    Someone's request (not one for new labels) is recorded as a failed run, with the reason,
+    when there is too little to train on, and as a skipped run when the active model already
+    has every label and force is not set."""
     if trigger != TrainingRun.Trigger.NEW_LABELS:
-        check_training_data()
+        try:
+            check_training_data()
+        except TrainingError as error:
+            return _answered_at_once(
+                trigger, user, force, TrainingRun.Status.FAILED, error=str(error)
+            )
         if not force and (current := up_to_date_detector()):
-            now = timezone.now()
-            return TrainingRun.objects.create(
-                trigger=trigger,
-                requested_by=user,
-                status=TrainingRun.Status.SKIPPED,
-                detector_version=current,
-                started_at=now,
-                finished_at=now,
+            return _answered_at_once(
+                trigger, user, force, TrainingRun.Status.SKIPPED, detector_version=current
             )
     run = TrainingRun.objects.filter(status=TrainingRun.Status.PENDING).first()
     if run is None:
@@ -139,21 +148,41 @@ def request_training(
                 run = TrainingRun.objects.create(trigger=trigger, requested_by=user, force=force)
         except IntegrityError:  # another request created it meanwhile
             return request_training(trigger, user=user, force=force, queue=queue)
-        if queue:
-            _queue_run(run.pk)
     elif trigger != TrainingRun.Trigger.NEW_LABELS:
         # Asked by someone: the waiting run trains on any new label (or, forced, always).
         TrainingRun.objects.filter(pk=run.pk).update(
             trigger=trigger, requested_by=user, force=run.force or force
         )
         run.refresh_from_db()
+    if queue:
+        # Again when joining: a waiting automatic run may never have been queued (_queue), and
+        # a task delivered twice trains once.
+        _queue(run)
     return run
+
+
+def _answered_at_once(trigger: str, user, force: bool, status: str, **fields) -> TrainingRun:
+    """A request answered without a worker (refused, or nothing new): a run that ended at once."""
+    now = timezone.now()
+    return TrainingRun.objects.create(
+        trigger=trigger,
+        requested_by=user,
+        force=force,
+        status=status,
+        started_at=now,
+        finished_at=now,
+        **fields,
+    )
 
 
 def run_training(run_id: int) -> TrainingRun:
     """Claim a pending run, train (or skip: nothing new to train on), queue every article for
-    re-scoring with the new version, and record the outcome on the run. A run someone else
-    claimed is returned as it is."""
+    re-scoring with the new version, record the outcome on the run, then queue the run that
+    waited for it. A run someone else claimed, or waiting for the run training now, is
+    returned as it is."""
+    # A run whose worker died would otherwise keep every other run waiting; without a broker no
+    # beat sweep ever fails it.
+    TrainingRun.fail_stopped(settings.TRAINING_TIMEOUT)
     claimed = TrainingRun.claim(run_id)
     run = TrainingRun.objects.get(pk=run_id)
     if not claimed:
@@ -170,6 +199,19 @@ def run_training(run_id: int) -> TrainingRun:
     except Exception as error:  # recorded on the run for the admin; the worker stays up
         logger.exception("training run %s failed", run_id)
         run.finish(TrainingRun.Status.FAILED, f"{type(error).__name__}: {error}")
+    except KeyboardInterrupt:  # Ctrl-C on train_candidates --wait: free the slot for the next
+        run.finish(TrainingRun.Status.FAILED, "interrupted")
+        raise
+    if waiting := TrainingRun.objects.filter(status=TrainingRun.Status.PENDING).first():
+        _queue(waiting)
+    return run
+
+
+def wait_for_training(run_id: int) -> TrainingRun:
+    """The run once it has ended, run in this process as soon as no other run trains, unless a
+    worker takes it first (train_candidates --wait)."""
+    while (run := run_training(run_id)).status in ACTIVE:
+        time.sleep(WAIT_POLL_SECONDS)
     return run
 
 
@@ -186,14 +228,13 @@ def _nothing_new_to_train_on(run: TrainingRun) -> DetectorVersion | None:
     return up_to_date_detector()
 
 
-def schedule_retraining_if_due() -> bool:
+def schedule_retraining_if_due() -> TrainingRun | None:
     """Request a training run once CANDIDATE_RETRAIN_EVERY labels were given, changed or
-    imported since the active model was trained."""
+    imported since the active model was trained; the run, or None when not due."""
     every = settings.CANDIDATE_RETRAIN_EVERY
     if not every or labels_since_last_training() < every:
-        return False
-    request_training(TrainingRun.Trigger.NEW_LABELS)
-    return True
+        return None
+    return request_training(TrainingRun.Trigger.NEW_LABELS)
 
 
 def sweep_training_runs() -> tuple[int, int, bool]:
@@ -201,12 +242,21 @@ def sweep_training_runs() -> tuple[int, int, bool]:
     worker stopped, and request retraining when enough new labels came in. Returns (queued,
     failed, retraining requested)."""
     queued, failed = TrainingRun.sweep(
-        _queue_run,
+        lambda pk: _queue(TrainingRun.objects.get(pk=pk)),
         grace_seconds=settings.PRECOMPUTE_PENDING_GRACE,
         timeout_seconds=settings.TRAINING_TIMEOUT,
     )
-    return queued, failed, schedule_retraining_if_due()
+    return queued, failed, schedule_retraining_if_due() is not None
 
 
-def _queue_run(run_id: int) -> None:
-    transaction.on_commit(lambda: run_training_task.delay(run_id))
+def waits_for_train_candidates(run: TrainingRun) -> bool:
+    """Without a broker a task runs in the process that queues it, a web request included: an
+    automatic run is then never queued but left pending for `train_candidates` to run, so that
+    nobody's request ever waits for a training it did not ask for."""
+    return run.trigger == TrainingRun.Trigger.NEW_LABELS and tasks_run_in_process()
+
+
+def _queue(run: TrainingRun) -> None:
+    """Queue the run to a worker on commit (unless it waits for train_candidates)."""
+    if not waits_for_train_candidates(run):
+        transaction.on_commit(lambda: run_training_task.delay(run.pk))

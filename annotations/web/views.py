@@ -31,7 +31,8 @@ from annotations.review.services import (
     annotation_save,
     reviewer_settings_save,
 )
-from annotations.roles import ArticleLocked, can_edit_article, is_moderator
+from annotations.roles import ArticleLocked, can_edit_article, can_train_detector, is_moderator
+from annotations.training.selectors import training_notice
 
 from .forms import (
     AnnotationActionForm,
@@ -68,10 +69,18 @@ def article_list(request):
     articles = selectors.filter_articles(selectors.article_list(request.user), **form.filters())
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     progress = overlap_progress(articles_visible_to(request.user))
+    # For those who can train the detector (the admin's Train button): reviewers are spared
+    # the queries and a notice they cannot act on.
+    can_train = request.user.is_staff and can_train_detector(request.user)
     return render(
         request,
         "annotations/article_list.html",
-        {"form": form, "page": page, "progress": progress},
+        {
+            "form": form,
+            "page": page,
+            "progress": progress,
+            "training_notice": training_notice() if can_train else None,
+        },
     )
 
 

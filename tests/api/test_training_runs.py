@@ -50,8 +50,11 @@ def test_a_trainer_requests_a_run_and_polls_it_until_done(
 def test_too_little_to_train_on_is_a_400_that_says_what_is_missing(trainer):
     response = client_for(trainer).post(RUNS, {}, format="json")
     assert response.status_code == 400
-    assert "need at least 5 check-worthy" in response.json()["errors"]["non_field_errors"][0]
-    assert not TrainingRun.objects.exists()
+    reason = response.json()["errors"]["non_field_errors"][0]
+    assert reason.startswith("need at least 5 check-worthy")
+    refused = TrainingRun.objects.get()  # the request is recorded, with why it was refused
+    assert (refused.status, refused.trigger, refused.error) == ("failed", "api", reason)
+    assert client_for(trainer).get(RUNS).json()["results"][0]["error"] == reason
 
 
 def test_bad_input_is_a_400_naming_the_field(trainer, labels):

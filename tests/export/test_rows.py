@@ -1,6 +1,7 @@
 """The export's sentence rows: what each holds, the filters, pseudonyms, batches and the
 consistent snapshot."""
 
+import datetime
 import io
 import threading
 
@@ -63,7 +64,7 @@ def test_final_labels_say_how_they_were_reached(dataset):
     assert adjudicated["adjudication_note"] == "staged, per OSCE"
     assert adjudicated["label_counts"]["disputed"] == 2
     decision = dataset.adjudicated.adjudication
-    assert adjudicated["decided_at"] == decision.updated_at.isoformat()
+    assert datetime.datetime.fromisoformat(adjudicated["decided_at"]) == decision.updated_at
     # One counted label: no pair to agree.
     assert row_of(rows, dataset.formula)["agreement"] is None
 

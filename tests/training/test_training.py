@@ -1,5 +1,4 @@
 import json
-import random
 from datetime import timedelta
 from unittest import mock
 
@@ -25,46 +24,11 @@ from annotations.training.services import request_training, run_training
 from annotations.training.tasks import run_training_task, sweep_training_runs_task
 from tests.conftest import SEED_ARTICLE
 from tests.reviewing import label
+from tests.training.labelled import CLAIMS, OTHER, write_tsv
 
 STORED_MODEL = '"annotations_detectormodel"."data"'  # the column, as queries name it
 
 pytestmark = pytest.mark.django_db
-
-CLAIMS = [
-    "Unemployment fell to 4.1 percent last year, the lowest in a decade.",
-    "We cut taxes by $2 trillion for 150 million working families.",
-    "Crime went up 17 percent in our cities since 2014.",
-    "The deficit doubled to $1.4 trillion under this administration.",
-    "Our exports to China dropped by 30 percent in 2019.",
-    "He voted against the bill 12 times in the Senate.",
-    "Half of all new jobs went to immigrants, the report found.",
-    "We have lost 70,000 factories since China joined the WTO.",
-]
-OTHER = [
-    "Thank you very much.",
-    "Good evening, everybody.",
-    "Let me ask you about that.",
-    "I think we can do better.",
-    "That is a great question.",
-    "We love our country.",
-    "Please, go ahead.",
-    "It is wonderful to be here tonight.",
-    "Next question.",
-    "I want to thank the moderators.",
-]
-
-
-def write_tsv(path, sentences):
-    lines = [f"{n}\tSPEAKER\t{text}\t{label}" for n, (text, label) in enumerate(sentences, 1)]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def debate(tmp_path):
-    mixed = [(t, 1) for t in CLAIMS] + [(t, 0) for t in OTHER]
-    random.Random(7).shuffle(mixed)  # the same order in every run, so a failure replays
-    return write_tsv(tmp_path / "debate.tsv", mixed)
 
 
 def test_import_labels_stores_checkthat_rows_and_is_idempotent(debate, capsys):
@@ -152,18 +116,19 @@ def test_a_moderators_adjudication_is_what_training_learns(reviewer, moderator):
 
 
 @override_settings(CANDIDATE_RETRAIN_EVERY=10)
-def test_enough_new_labels_retrain_automatically(
-    debate, capsys, django_capture_on_commit_callbacks
+def test_with_a_broker_enough_new_labels_retrain_automatically(
+    debate, capsys, with_a_broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_labels", str(debate))
-    assert "retraining the detector was queued" in capsys.readouterr().out
-    assert active_detector().trained
+    run = TrainingRun.objects.get()
+    assert f"training run #{run.pk} was queued for a worker" in capsys.readouterr().out
+    assert (run.trigger, run.status) == ("new_labels", "done") and active_detector().trained
 
 
 @override_settings(CANDIDATE_RETRAIN_EVERY=3)
 def test_the_sweep_retrains_once_enough_labels_were_given_or_changed(
-    debate, reviewer, django_capture_on_commit_callbacks
+    debate, reviewer, with_a_broker, django_capture_on_commit_callbacks
 ):
     [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
     sentences = list(Sentence.objects.filter(article_id=outcome.article_id)[:3])
@@ -277,7 +242,7 @@ def model_versions():
 
 @override_settings(CANDIDATE_RETRAIN_EVERY=10)
 def test_training_by_hand_after_an_automatic_run_does_not_train_the_same_labels_again(
-    debate, capsys, django_capture_on_commit_callbacks
+    debate, capsys, with_a_broker, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         call_command("import_labels", str(debate))
@@ -291,7 +256,7 @@ def test_training_by_hand_after_an_automatic_run_does_not_train_the_same_labels_
 
 def test_training_by_hand_joins_an_automatic_run_still_waiting_and_trains_once(debate, settings):
     settings.CANDIDATE_RETRAIN_EVERY = 10
-    call_command("import_labels", str(debate))  # its run is queued; no worker has taken it yet
+    call_command("import_labels", str(debate))  # no worker here: its run waits
     [waiting] = TrainingRun.objects.all()
     assert (waiting.status, waiting.trigger) == ("pending", "new_labels")
     call_command("train_candidates", "--wait")

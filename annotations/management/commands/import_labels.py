@@ -2,7 +2,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from annotations.candidates.labelfile import LabelFileError
-from annotations.training.services import import_labelled_file, schedule_retraining_if_due
+from annotations.training.services import (
+    import_labelled_file,
+    schedule_retraining_if_due,
+    waits_for_train_candidates,
+)
 
 
 class Command(BaseCommand):
@@ -27,7 +31,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{path}: {result.rows} sentences ({result.created} new, {result.updated} updated)"
             )
-        if schedule_retraining_if_due():
-            self.stdout.write("enough new labels: retraining the detector was queued")
+        if run := schedule_retraining_if_due():
+            if waits_for_train_candidates(run):
+                self.stdout.write(
+                    f"enough new labels: training run #{run.pk} waits for "
+                    "`manage.py train_candidates` (no worker here to run it)"
+                )
+            else:
+                self.stdout.write(
+                    f"enough new labels: training run #{run.pk} was queued for a worker"
+                )
         if failures:
             raise CommandError(f"{failures} of {len(files)} files failed to import")

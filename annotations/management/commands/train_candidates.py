@@ -1,13 +1,20 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.training.models import TrainingRun
-from annotations.training.services import TrainingError, request_training, run_training
+from annotations.training.services import (
+    ACTIVE,
+    request_training,
+    run_training,
+    wait_for_training,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Train a new candidate detector version from every label (imported and reviewers'), "
-        "then re-score all articles with it. Runs as a Celery task; --wait runs it here."
+        "then re-score all articles with it. Runs as a Celery task, or here without a broker "
+        "(an automatic run left waiting is joined and runs with it); --wait runs it here. One "
+        "training runs at a time: a request made while one trains starts when it ends."
     )
 
     def add_arguments(self, parser):
@@ -21,10 +28,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, wait, force, **options):
-        try:
-            run = request_training(TrainingRun.Trigger.COMMAND, force=force, queue=not wait)
-        except TrainingError as error:
-            raise CommandError(str(error)) from None
+        run = request_training(TrainingRun.Trigger.COMMAND, force=force, queue=not wait)
+        if run.status == TrainingRun.Status.FAILED:
+            raise CommandError(f"training run #{run.pk} refused: {run.error}")
         if run.status == TrainingRun.Status.SKIPPED:
             current = run.detector_version
             self.stdout.write(
@@ -34,11 +40,17 @@ class Command(BaseCommand):
             )
             return
         if not wait:
+            run.refresh_from_db()  # without a broker it has already run, here
             self.stdout.write(
-                f"training run #{run.pk} queued; follow it in the admin (Training runs)"
+                f"training run #{run.pk}: {run.get_status_display()}; "
+                "see it in the admin (Training runs)"
             )
             return
-        run = run_training(run.pk)
+        if (run := run_training(run.pk)).status in ACTIVE:
+            self.stdout.write(
+                f"training run #{run.pk} waits for the run training now to end, then runs"
+            )
+            run = wait_for_training(run.pk)
         if run.status == TrainingRun.Status.FAILED:
             raise CommandError(f"training run #{run.pk} failed: {run.error}")
         if run.status != TrainingRun.Status.DONE:
