@@ -105,6 +105,172 @@ def test_it_gets_hard_boundaries_right(body, expected):
     assert_offsets_hold(body)
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Numbered items written on one line, with or without their own full stops.
+        (
+            "1. Check the source 2. Call the author 3. File the note",
+            ["1. Check the source", "2. Call the author", "3. File the note"],
+        ),
+        (
+            "1. The ministry denied it. 2. The army confirmed it.",
+            ["1. The ministry denied it.", "2. The army confirmed it."],
+        ),
+        ("1) Troops moved 2) Talks stalled", ["1) Troops moved", "2) Talks stalled"]),
+        # An initial inside an item is no item of its own.
+        (
+            "1. Call Jonas E. Smith 2. Email the desk",
+            ["1. Call Jonas E. Smith", "2. Email the desk"],
+        ),
+        ("1.) Troops moved 2.) Talks stalled", ["1.) Troops moved", "2.) Talks stalled"]),
+        (
+            "The report made two claims: 1. troops crossed 2. shelling rose",
+            ["The report made two claims: 1. troops crossed", "2. shelling rose"],
+        ),
+        (
+            "Two steps follow. 1. Read it 2. Sign it",
+            ["Two steps follow.", "1. Read it", "2. Sign it"],
+        ),
+        # A paragraph that is one item of a list keeps its number.
+        ("4. Nobody was hurt. Police left.", ["4. Nobody was hurt.", "Police left."]),
+        (" 4. Nobody was hurt.\n5. ", ["4. Nobody was hurt.", "5."]),
+        # Numbers that end sentences are no list.
+        (
+            "He ranked No. 1. She ranked 2. Others ranked 3.",
+            ["He ranked No. 1.", "She ranked 2.", "Others ranked 3."],
+        ),
+    ],
+)
+def test_it_splits_inline_numbered_lists_at_each_item(body, expected):
+    assert texts(body) == expected
+    assert_offsets_hold(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "a. Read the report b. Call the ministry c. File the story",
+            ["a. Read the report", "b. Call the ministry", "c. File the story"],
+        ),
+        ("a) yes b) no", ["a) yes", "b) no"]),
+        ("A. Sources B. Methods C. Findings", ["A. Sources", "B. Methods", "C. Findings"]),
+        # Two capital initials in order are names, not a list.
+        ("A. Smith and B. Jones signed it.", ["A. Smith and B. Jones signed it."]),
+        (
+            "i. The first point ii. The second point iii. The third point",
+            ["i. The first point", "ii. The second point", "iii. The third point"],
+        ),
+        ("I. Background II. Findings", ["I. Background", "II. Findings"]),
+        ("viii) eight ix) nine x) ten", ["viii) eight", "ix) nine", "x) ten"]),
+        # "i" follows "h" as a letter.
+        ("h. The eighth i. The ninth", ["h. The eighth", "i. The ninth"]),
+    ],
+)
+def test_it_splits_lettered_and_roman_lists_at_each_item(body, expected):
+    assert texts(body) == expected
+    assert_offsets_hold(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("• Troops moved • Talks stalled", ["• Troops moved", "• Talks stalled"]),
+        ("‣ Troops moved. ‣ Talks stalled.", ["‣ Troops moved.", "‣ Talks stalled."]),
+        ("⁃3. Troops moved ⁃4. Talks stalled", ["⁃3. Troops moved", "⁃4. Talks stalled"]),
+        ("• 7. Troops moved • 8. Talks stalled", ["• 7. Troops moved", "• 8. Talks stalled"]),
+        ("* Troops moved * Talks stalled", ["* Troops moved", "* Talks stalled"]),
+        ("- Troops moved. - Talks stalled.", ["- Troops moved.", "- Talks stalled."]),
+        ("- 1. Troops moved - 2. Talks stalled", ["- 1. Troops moved", "- 2. Talks stalled"]),
+        # A spaced hyphen without a number is a dash; spaced stars are a break or arithmetic.
+        ("- Donetsk - 533 explosions", ["- Donetsk - 533 explosions"]),
+        ("He came - and left - quickly.", ["He came - and left - quickly."]),
+        ("* * * Welcome back.", ["* * * Welcome back."]),
+        ("It rose 5 * 3 times.", ["It rose 5 * 3 times."]),
+    ],
+)
+def test_it_splits_bulleted_lists_at_each_bullet(body, expected):
+    assert texts(body) == expected
+    assert_offsets_hold(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("It was over... Nobody spoke.", ["It was over...", "Nobody spoke."]),
+        ("It was over.... Nobody spoke.", ["It was over....", "Nobody spoke."]),
+        ("It was over . . . . Nobody spoke.", ["It was over . . . .", "Nobody spoke."]),
+        # The word's own full stop ends the sentence; the ellipsis opens the next.
+        ("It was over. . . . Nobody spoke.", ["It was over.", ". . . Nobody spoke."]),
+        ("It was over… Nobody spoke.", ["It was over…", "Nobody spoke."]),
+        ("It was over…. Nobody spoke.", ["It was over….", "Nobody spoke."]),
+        ("It was . . . over. Then not.", ["It was . . . over.", "Then not."]),
+        ("It was … over. Then not.", ["It was … over.", "Then not."]),
+        ("It was over...", ["It was over..."]),
+        ("It was over. . . .", ["It was over. . . ."]),
+    ],
+)
+def test_it_ends_sentences_at_ellipses_only_before_a_new_sentence(body, expected):
+    assert texts(body) == expected
+    assert_offsets_hold(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            "Dr. Patel met Gov. Hochul in St. Petersburg. Prof. Lee left.",
+            ["Dr. Patel met Gov. Hochul in St. Petersburg.", "Prof. Lee left."],
+        ),
+        (
+            "Reporters asked Ms. Psaki. Ms. Psaki declined.",
+            ["Reporters asked Ms. Psaki.", "Ms. Psaki declined."],
+        ),
+        (
+            "Officials told Amb. Smith and Atty. Gen. Jones. They flew to Ft. Worth.",
+            ["Officials told Amb. Smith and Atty. Gen. Jones.", "They flew to Ft. Worth."],
+        ),
+        (
+            "Lt. Gen. Hodges and Capt. Ross said the U.S. Navy agreed.",
+            ["Lt. Gen. Hodges and Capt. Ross said the U.S. Navy agreed."],
+        ),
+        ("She moved to the U.S. Then she wrote.", ["She moved to the U.S.", "Then she wrote."]),
+    ],
+)
+def test_it_keeps_abbreviations_with_the_names_after_them(body, expected):
+    assert texts(body) == expected
+    assert_offsets_hold(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            'The minister said "We will not retreat." Then he left.',
+            ['The minister said "We will not retreat."', "Then he left."],
+        ),
+        ("“Enough.” The crowd cheered.", ["“Enough.”", "The crowd cheered."]),
+        ('He asked "Why?" Nobody answered.', ['He asked "Why?"', "Nobody answered."]),
+        (
+            "(The figures are disputed.) Officials declined to comment.",
+            ["(The figures are disputed.)", "Officials declined to comment."],
+        ),
+        ("He asked (why?) Nobody answered.", ["He asked (why?)", "Nobody answered."]),
+        ('(She said "No.") They left.', ['(She said "No.")', "They left."]),
+        # Lower case after the closing mark: the sentence goes on.
+        ('She said "It is over." he recalled.', ['She said "It is over." he recalled.']),
+        (
+            "The ministry (see the table.) disagreed.",
+            ["The ministry (see the table.) disagreed."],
+        ),
+    ],
+)
+def test_it_ends_sentences_after_closing_quotes_and_parentheses(body, expected):
+    assert texts(body) == expected
+    assert_offsets_hold(body)
+
+
 # Words that stress the segmenter: abbreviations, numbers, quotes, ellipses, non-ASCII.
 WORDS = st.sampled_from(
     [
@@ -140,6 +306,20 @@ WORDS = st.sampled_from(
         '"Yes,"',
         "she",
         "said.",
+        # List markers, bullets, spaced ellipses and closing parentheses.
+        "1.",
+        "2.",
+        "a)",
+        "b.",
+        "ii.",
+        "•",
+        "*",
+        "-",
+        ". . .",
+        ". . . .",
+        "(see",
+        "below.)",
+        "Ms.",
     ]
 )
 SENTENCE = st.lists(WORDS, min_size=1, max_size=25).map(" ".join)
