@@ -4,7 +4,10 @@
     python bench/checkthat_eval.py ../shared/checkthat --cv 5     # also leave-transcripts-out CV
     python bench/checkthat_eval.py ../shared/checkthat --all-cv 10 --repeats 2  # CV on train+dev
 
-Prints MAP and P@k for (a) rules only and (b) rules + model.
+Prints MAP and P@k for (a) rules only and (b) rules + model, with the Brier score and the expected
+calibration error (10 equal-width bins) of the scores as probabilities. The model's scores are
+calibrated on out-of-fold predictions inside its own training data (5 folds by transcript), so
+every training here trains six models.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from annotations.candidates import scoring  # noqa: E402
 from annotations.candidates.labelfile import read_label_file  # noqa: E402
 from annotations.candidates.metrics import ranking_report  # noqa: E402
 from annotations.candidates.model import TREE_WEIGHT, ClaimModel  # noqa: E402
-from annotations.candidates.scoring import SentenceInput, score_sentences  # noqa: E402
+from annotations.candidates.scoring import IMPORTED, SentenceInput, score_sentences  # noqa: E402
 
 Document = list[tuple[SentenceInput, int]]
 
@@ -107,8 +110,8 @@ def main() -> None:
     parser.add_argument("--encoder", default=None, help='e.g. "minilm" (optional dependencies)')
     parser.add_argument("--model-weight", type=float, default=scoring.MODEL_WEIGHT)
     args = parser.parse_args()
-    scoring.MODEL_WEIGHT = args.model_weight
     params = {
+        "model_weight": args.model_weight,
         "C": args.C,
         "context_weight": args.context_weight,
         "dense_weight": args.dense_weight,
@@ -130,6 +133,11 @@ def main() -> None:
     model = train(train_docs, **params)
     seconds = time.perf_counter() - started
     print(f"trained on {model.meta['n_examples']} sentences in {seconds:.1f}s")
+    oof = model.meta["calibration"][IMPORTED]
+    print(
+        f"out of fold on train: map {oof['map']:.3f}  brier {oof['before']['brier']:.4f} -> "
+        f"{oof['brier']:.4f}  ece {oof['before']['ece']:.4f} -> {oof['ece']:.4f} (calibrated)"
+    )
     show("dev rules only", evaluate(dev_docs, None))
     show("dev rules+model", evaluate(dev_docs, model))
 

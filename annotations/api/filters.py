@@ -75,6 +75,11 @@ def score_filter(**kwargs) -> filters.NumberFilter:
     return filters.NumberFilter(min_value=0, max_value=1, **kwargs)
 
 
+def percentile_filter(**kwargs) -> filters.NumberFilter:
+    kwargs.setdefault("help_text", "percentile in the corpus at least (0 to 100)")
+    return filters.NumberFilter(min_value=0, max_value=100, **kwargs)
+
+
 def user_named(name: str) -> User:
     """The user with that username; a ValidationError (a 400 naming the field) if none."""
     user = User.objects.filter(username=name).first()

@@ -9,14 +9,15 @@ from rest_framework.response import Response
 from annotations.corpus.models import Sentence
 from annotations.corpus.selectors import sentences_visible_to
 from annotations.detection.models import Candidate
+from annotations.detection.selectors import at_least_percentile
 from annotations.labels import CLAIM_LABELS, Label
 from annotations.review.models import Annotation
 from annotations.review.selectors import sentence_rows
 
 from .annotations import MyAnnotationSerializer
 from .base import ApiViewSet
-from .candidates import CandidateSummarySerializer
-from .filters import BooleanFilter, IdFilter, choice_filter, score_filter
+from .candidates import RankedCandidateSerializer
+from .filters import BooleanFilter, IdFilter, choice_filter, percentile_filter, score_filter
 
 
 class LabelCountsSerializer(serializers.Serializer):
@@ -37,7 +38,7 @@ class SentenceSerializer(serializers.Serializer):
     start = serializers.IntegerField(source="sentence.start", help_text="offset in the body")
     end = serializers.IntegerField(source="sentence.end")
     text = serializers.CharField(source="sentence.text")
-    candidate = CandidateSummarySerializer(allow_null=True)
+    candidate = RankedCandidateSerializer(allow_null=True)
     my_annotation = MyAnnotationSerializer(source="mine", allow_null=True)
     label_counts = serializers.SerializerMethodField(
         help_text="Everyone's labels (rejected ones left out); null until you have labelled "
@@ -54,6 +55,9 @@ class SentenceSerializer(serializers.Serializer):
 class SentenceFilter(filters.FilterSet):
     article = IdFilter(field_name="article_id")
     min_score = score_filter(method="filter_min_score", help_text="candidate score at least")
+    min_percentile = percentile_filter(
+        method="filter_min_percentile", help_text="candidate percentile in the corpus at least"
+    )
     suggested_label = choice_filter(CLAIM_LABELS, method="filter_suggested_label")
     labelled = BooleanFilter(method="filter_labelled", help_text="labelled by me, or not")
 
@@ -64,6 +68,11 @@ class SentenceFilter(filters.FilterSet):
     def filter_min_score(self, sentences, name, value):
         return sentences.filter(
             Exists(Candidate.objects.filter(sentence=OuterRef("pk"), score__gte=value))
+        )
+
+    def filter_min_percentile(self, sentences, name, value):
+        return sentences.filter(
+            Exists(Candidate.objects.filter(at_least_percentile(value), sentence=OuterRef("pk")))
         )
 
     def filter_suggested_label(self, sentences, name, value):

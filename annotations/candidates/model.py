@@ -21,14 +21,21 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 
+from .calibration import DomainCalibration, fit_domain
 from .features import SIGNAL_NAMES, extract_reasons, signals
 from .hashing import char_ngram_counts, word_ngram_counts
-from .scoring import MODEL_FORMAT, SentenceInput
+from .scoring import DOMAINS, IMPORTED, MODEL_FORMAT, MODEL_WEIGHT, NEWS, SentenceInput, rule_score
 
 _QUESTION = SIGNAL_NAMES.index("question")
 # Shallow trees keep prediction cheap: every sample walks every tree TREE_PARAMS["max_depth"] steps.
 TREE_PARAMS = {"max_iter": 100, "learning_rate": 0.1, "max_depth": 4, "random_state": 0}
 TREE_WEIGHT = 0.3  # share of the trees in the model's probability
+# Out-of-fold predictions for calibration: each fold's model is trained without a fifth of the
+# documents (training costs about this many times more).
+CALIBRATION_FOLDS = 5
+# The reviewers' labels on news weigh as much as all imported data together once there are this
+# many of them (source_weights).
+NEWS_HALF_WEIGHT = 1000
 
 
 class ClaimModel:
@@ -51,26 +58,22 @@ class ClaimModel:
         tree_weight: float = TREE_WEIGHT,
         encoder: str | None = None,
         embedding_weight: float = 0.5,
+        model_weight: float = MODEL_WEIGHT,
+        folds: int = CALIBRATION_FOLDS,
     ) -> ClaimModel:
-        """Fit on (sentence, 0/1 check-worthy) pairs; weights were chosen by leave-transcripts-out
-        cross-validation on CheckThat training data. encoder="minilm" adds sentence embeddings
-        (optional dependencies, see embeddings.py); predictions then need them too."""
+        """Fit on (sentence, 0/1 check-worthy) pairs, then fit each domain's trust and
+        calibration on out-of-fold predictions (folds group sentences by document, so no
+        document is scored by a model that saw it). Weights were chosen by leave-transcripts-out
+        cross-validation on CheckThat training data; model_weight is the trust on imported data.
+        encoder="minilm" adds sentence embeddings (optional dependencies, see embeddings.py);
+        predictions then need them too."""
         items = [item for item, _ in examples]
         y = np.array([int(label) for _, label in examples])
         if len(set(y)) < 2:
             raise ValueError("training needs both check-worthy (1) and other (0) examples")
-        texts = [item.text for item in items]
-        words, chars = word_ngram_counts(texts), char_ngram_counts(texts)
-        dense = _dense(items)
-        mean, scale = dense.mean(axis=0), dense.std(axis=0)
-        scale[scale == 0] = 1.0
-        arrays = {
-            "word_idf": _idf(words),
-            "char_idf": _idf(chars),
-            "dense_mean": mean,
-            "dense_scale": scale,
-            "weights": np.array([context_weight, dense_weight, embedding_weight, tree_weight]),
-        }
+        unknown = {item.domain for item in items} - set(DOMAINS)
+        if unknown:
+            raise ValueError(f"unknown domain {sorted(unknown)}; expected one of {DOMAINS}")
         params = {
             "C": C,
             "context_weight": context_weight,
@@ -79,16 +82,14 @@ class ClaimModel:
         }
         if encoder:
             params.update(encoder=encoder, embedding_weight=embedding_weight)
-        model = cls(arrays, {"params": params})
-        X = sp.hstack(model._blocks(items, words, chars, dense), format="csr")
-        lr = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", max_iter=1000)
-        lr.fit(X, y)
-        arrays["coef"] = lr.coef_[0].astype(np.float32)
-        arrays["intercept"] = lr.intercept_.astype(np.float64)
-        if tree_weight:
-            trees = HistGradientBoostingClassifier(**TREE_PARAMS, class_weight="balanced")
-            arrays.update(_flatten_trees(trees.fit(dense, y)))
-        digest = hashlib.sha1(arrays["coef"].tobytes()).hexdigest()[:10]
+        signal_values = [signals(item.text, extract_reasons(item.text)) for item in items]
+        weights = source_weights([item.domain for item in items])
+        model = cls._fit(items, y, weights, signal_values, params)
+        probs = _out_of_fold(items, y, weights, signal_values, params, folds)
+        rules = np.array([rule_score(s) for s in signal_values])
+        calibration, report = _calibrate(items, y, probs, rules, model_weight)
+        model.arrays["calibration"] = calibration
+        digest = hashlib.sha1(model.arrays["coef"].tobytes()).hexdigest()[:10]
         model.meta.update(
             {
                 "format": MODEL_FORMAT,
@@ -96,9 +97,53 @@ class ClaimModel:
                 "n_examples": len(y),
                 "n_positive": int(y.sum()),
                 "n_documents": len({item.document for item in items}),
+                "n_news": sum(item.domain == NEWS for item in items),
+                "calibration": report,
                 "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
+        return model
+
+    @classmethod
+    def _fit(
+        cls,
+        items: list[SentenceInput],
+        y: np.ndarray,
+        weights: np.ndarray,
+        signal_values: list[list[float]],
+        params: dict,
+    ) -> ClaimModel:
+        """The model alone, uncalibrated: what predict() needs."""
+        texts = [item.text for item in items]
+        words, chars = word_ngram_counts(texts), char_ngram_counts(texts)
+        dense = _dense(items, signal_values=signal_values)
+        mean, scale = dense.mean(axis=0), dense.std(axis=0)
+        scale[scale == 0] = 1.0
+        arrays = {
+            "word_idf": _idf(words),
+            "char_idf": _idf(chars),
+            "dense_mean": mean,
+            "dense_scale": scale,
+            "weights": np.array(
+                [
+                    params["context_weight"],
+                    params["dense_weight"],
+                    params.get("embedding_weight", 0.0),  # used only with an encoder
+                    params["tree_weight"],
+                ]
+            ),
+        }
+        model = cls(arrays, {"params": params})
+        X = sp.hstack(model._blocks(items, words, chars, dense), format="csr")
+        lr = LogisticRegression(
+            C=params["C"], class_weight="balanced", solver="liblinear", max_iter=1000
+        )
+        lr.fit(X, y, sample_weight=weights)
+        arrays["coef"] = lr.coef_[0].astype(np.float32)
+        arrays["intercept"] = lr.intercept_.astype(np.float64)
+        if params["tree_weight"]:
+            trees = HistGradientBoostingClassifier(**TREE_PARAMS, class_weight="balanced")
+            arrays.update(_flatten_trees(trees.fit(dense, y, sample_weight=weights)))
         return model
 
     def predict(
@@ -125,6 +170,20 @@ class ClaimModel:
             tree_prob = 1.0 / (1.0 + np.exp(-_tree_scores(self.arrays, dense)))
             prob = (1 - tree_weight) * prob + tree_weight * tree_prob
         return prob.tolist()
+
+    def calibrated(
+        self, probs: list[float], rule_scores: list[float], domains: list[str]
+    ) -> list[float]:
+        """The final scores: each item's model probability and rule score, blended with its
+        domain's trust and calibrated (calibration.py)."""
+        probs, rules, domains = np.asarray(probs), np.asarray(rule_scores), np.asarray(domains)
+        scores = np.full(len(probs), np.nan)
+        for row, domain in zip(self.arrays["calibration"], DOMAINS, strict=True):
+            mask = domains == domain
+            scores[mask] = DomainCalibration(*row).apply(probs[mask], rules[mask])
+        if np.isnan(scores).any():
+            raise ValueError(f"unknown domain in {sorted(set(domains.tolist()))}")
+        return scores.tolist()
 
     def _blocks(
         self, items: list[SentenceInput], words: sp.spmatrix, chars: sp.spmatrix, dense: np.ndarray
@@ -170,6 +229,82 @@ class ClaimModel:
         except (OSError, KeyError, json.JSONDecodeError) as exc:
             raise ValueError(f"not a saved ClaimModel: {exc}") from None
         return cls(arrays, meta)
+
+
+def source_weights(domains: list[str]) -> np.ndarray:
+    """Sample weights by source: with m imported labels, each reviewer's label on news weighs
+    max(1, m / NEWS_HALF_WEIGHT) imported ones (the mean weight stays 1). Once imported data
+    outnumbers NEWS_HALF_WEIGHT, n news labels together weigh n / (n + NEWS_HALF_WEIGHT) of the
+    total: half at n = NEWS_HALF_WEIGHT, nine tenths at nine times that."""
+    news = np.array([domain == NEWS for domain in domains])
+    imported = len(domains) - int(news.sum())
+    weights = np.where(news, max(1.0, imported / NEWS_HALF_WEIGHT), 1.0)
+    return weights * len(weights) / weights.sum()
+
+
+def _groups(items: list[SentenceInput]) -> list[str]:
+    """Each item's document; an item without one is a document of its own."""
+    return [item.document or f"#{i}" for i, item in enumerate(items)]
+
+
+def _out_of_fold(
+    items: list[SentenceInput],
+    y: np.ndarray,
+    weights: np.ndarray,
+    signal_values: list[list[float]],
+    params: dict,
+    folds: int,
+) -> np.ndarray:
+    """Each item's probability from a model trained without its document; NaN where there is
+    none (a single document, or a fold whose other documents hold one class only)."""
+    from sklearn.model_selection import GroupKFold
+
+    probs = np.full(len(items), np.nan)
+    groups = _groups(items)
+    folds = min(folds, len(set(groups)))
+    if folds < 2:
+        return probs
+    for train, test in GroupKFold(n_splits=folds).split(items, y, groups):
+        if len(set(y[train])) < 2:
+            continue
+        model = ClaimModel._fit(
+            [items[i] for i in train],
+            y[train],
+            weights[train],
+            [signal_values[i] for i in train],
+            params,
+        )
+        probs[test] = model.predict(
+            [items[i] for i in test], signal_values=[signal_values[i] for i in test]
+        )
+    return probs
+
+
+def _calibrate(
+    items: list[SentenceInput],
+    y: np.ndarray,
+    probs: np.ndarray,
+    rules: np.ndarray,
+    model_weight: float,
+) -> tuple[np.ndarray, dict]:
+    """Each domain's (trust, slope, intercept), in DOMAINS order, and what they were fitted on.
+    Imported data keeps the trust chosen by cross-validation; news learns its own from the
+    reviewers' labels, and is scored by the rules alone until there are enough."""
+    domains = np.array([item.domain for item in items])
+    groups = np.array(_groups(items))
+    rows, report = [], {}
+    for domain in DOMAINS:
+        mask = (domains == domain) & ~np.isnan(probs)
+        calibration, report[domain] = fit_domain(
+            probs[mask],
+            rules[mask],
+            y[mask],
+            groups[mask].tolist(),
+            trust=model_weight if domain == IMPORTED else None,
+        )
+        report[domain]["trust"] = calibration.trust
+        rows.append(calibration.as_row())
+    return np.array(rows), report
 
 
 def _flatten_trees(model: HistGradientBoostingClassifier) -> dict[str, np.ndarray]:

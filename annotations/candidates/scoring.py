@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 RULES_VERSION = "rules-1"
 # The serialised format of ClaimModel (model.py): 3, words and characters hashed by hashing.py;
-# 4, trees over its dense features. Kept here, so that choosing a detector loads no numpy.
-MODEL_FORMAT = 4
+# 4, trees over its dense features; 5, per-domain trust and calibration. Kept here, so that
+# choosing a detector loads no numpy.
+MODEL_FORMAT = 5
 
 # Hand-set weights on the signals. Signs and rough sizes follow a logistic regression on the
 # CheckThat training transcripts, rounded; the cue signals (attribution, dispute, false flag) are
@@ -41,9 +42,15 @@ _RULE_WEIGHTS = {
 _RULE_BIAS = -3.5
 _WEIGHTS = [_RULE_WEIGHTS.get(name, 0.0) for name in SIGNAL_NAMES]
 
-# Share of the final score that comes from the model when one is given; chosen with the model's
-# tree weight by leave-transcripts-out CV on all 50 CheckThat transcripts.
+# Share of the final score that comes from the model on imported data, before calibration;
+# chosen with the model's tree weight by leave-transcripts-out CV on all 50 CheckThat transcripts.
 MODEL_WEIGHT = 0.93
+
+# Where a sentence comes from: imported labelled data (CheckThat! debates, any labelled file) or
+# the server's own articles (news, which its reviewers label). The model's trust and
+# calibration are fitted per domain (calibration.py): debates do not say how to score news.
+IMPORTED, NEWS = "imported", "news"
+DOMAINS = (IMPORTED, NEWS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class SentenceInput:
     previous: str | None = None
     next: str | None = None
     document: str | None = None  # id of the article/transcript, groups sentences for context
+    domain: str = IMPORTED  # one of DOMAINS
 
 
 @dataclass(frozen=True)
@@ -82,16 +90,14 @@ def suggest_label(reasons: dict) -> str | None:
 def score_sentences(
     items: list[SentenceInput], model: ClaimModel | None = None
 ) -> list[CandidateResult]:
-    """Score a batch; the model (if any) sees the whole batch at once for speed and context."""
+    """Score a batch; the model (if any) sees the whole batch at once for speed and context,
+    and its probability is blended with the rule score and calibrated for each item's domain."""
     all_reasons = [extract_reasons(item.text) for item in items]
     all_signals = [signals(item.text, r) for item, r in zip(items, all_reasons, strict=True)]
     rule_scores = [rule_score(s) for s in all_signals]
     if model is not None:
         probs = model.predict(items, reasons=all_reasons, signal_values=all_signals)
-        scores = [
-            MODEL_WEIGHT * p + (1 - MODEL_WEIGHT) * r
-            for p, r in zip(probs, rule_scores, strict=True)
-        ]
+        scores = model.calibrated(probs, rule_scores, [item.domain for item in items])
     else:
         scores = rule_scores
     version = model.version if model is not None else None

@@ -16,6 +16,10 @@ class DetectorVersion(models.Model):
         null=True, blank=True, help_text="its model saw the labels given or imported until then"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Its ScoreQuantile rows were computed from this many candidates; candidates written since
+    # (services.refresh_score_quantiles_if_due recomputes them once these reach a share of those).
+    quantiles_from = models.PositiveBigIntegerField(default=0)
+    written_since_quantiles = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -56,6 +60,9 @@ class Candidate(models.Model):
         max_length=16, choices=CLAIM_LABELS, null=True, blank=True
     )
     reasons = models.JSONField(default=dict)
+    # 1 for the article's highest score (ties in sentence order); written with the article's
+    # other candidates, which are always replaced together. NULL: written before ranks were.
+    rank = models.PositiveIntegerField(null=True, blank=True, help_text="rank in its article")
 
     class Meta:
         ordering = ["sentence_id"]  # the column: ordering through the relation joins tables
@@ -71,3 +78,28 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score:.2f} {self.suggested_label or '-'}: {self.sentence}"
+
+
+class ScoreQuantile(models.Model):
+    """A cut point of a detector version's score distribution over the corpus: the lowest score
+    that at least permille / 10 % of its candidates have or stay under. 1001 rows per
+    version (permille 0 to 1000), so a score's percentile is one index probe and a minimum
+    percentile one score threshold (selectors)."""
+
+    detector = models.ForeignKey(
+        DetectorVersion, on_delete=models.CASCADE, related_name="quantiles", db_index=False
+    )
+    permille = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["detector", "permille"], name="score_quantile_unique_per_version"
+            )
+        ]
+        # A score's percentile: the highest permille whose score is at most it.
+        indexes = [models.Index(fields=["detector", "score", "permille"])]
+
+    def __str__(self) -> str:
+        return f"{self.detector_id}: {self.permille / 10:g}% at {self.score:.4f}"

@@ -1,6 +1,7 @@
 """Reads about detector versions and which articles need their candidates (re)computed."""
 
 from functools import lru_cache
+from math import ceil
 
 from django.conf import settings
 from django.db.models import (
@@ -8,16 +9,19 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
+from django.db.models.functions import Cast
 
 from annotations.candidates.scoring import MODEL_FORMAT, RULES_VERSION
 from annotations.corpus.models import Article
 from annotations.jobs import JobStatus
 
-from .models import Candidate, DetectorModel, DetectorVersion
+from .models import Candidate, DetectorModel, DetectorVersion, ScoreQuantile
 
 
 def usable_detectors() -> QuerySet[DetectorVersion]:
@@ -70,6 +74,31 @@ def articles_needing_precompute() -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def with_percentile(candidates: QuerySet[Candidate]) -> QuerySet[Candidate]:
+    """The candidates with `percentile`: the share of their version's candidates over the corpus
+    (in %, 0.1 steps) that score at most as high; None until its quantiles are computed. One
+    index probe per candidate, in the same query."""
+    permille = (
+        ScoreQuantile.objects.filter(
+            detector=OuterRef("detector_version"), score__lte=OuterRef("score")
+        )
+        .order_by("-score", "-permille")
+        .values("permille")[:1]
+    )
+    return candidates.annotate(percentile=Cast(Subquery(permille), FloatField()) / 10)
+
+
+def at_least_percentile(percentile: float) -> Q:
+    """Candidates whose percentile (with_percentile) is at least this: for each version with
+    quantiles, a score threshold the (detector_version, -score) index serves. One query."""
+    permille = ceil(round(percentile * 10, 6))  # up to the 0.1 steps percentiles take
+    thresholds = ScoreQuantile.objects.filter(permille=permille).values_list("detector", "score")
+    condition = Q(pk__in=[])
+    for detector, score in thresholds:
+        condition |= Q(detector_version=detector, score__gte=score)
+    return condition
 
 
 def load_model(detector: DetectorVersion):

@@ -1,25 +1,39 @@
 """Candidate precompute: queue articles, claim them, score their sentences in bulk, record it."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 
 import orjson
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.dispatch import Signal
 from django.utils import timezone
 
 from annotations.bulk import insert_rows
-from annotations.candidates.scoring import SentenceInput, score_sentences
+from annotations.candidates.scoring import NEWS, SentenceInput, score_sentences
 from annotations.corpus.models import Article, Sentence
 from annotations.jobs import JobStatus
 from annotations.webhooks.models import WebhookEvent
 from annotations.webhooks.services import emit
 
-from .models import Candidate, DetectorVersion
+from .models import Candidate, DetectorVersion, ScoreQuantile
 from .selectors import active_detector, articles_needing_precompute, load_model
 from .tasks import precompute_articles_task
 
-CANDIDATE_COLUMNS = ("sentence", "detector_version", "score", "suggested_label", "reasons")
+CANDIDATE_COLUMNS = (
+    "sentence",
+    "detector_version",
+    "score",
+    "suggested_label",
+    "reasons",
+    "rank",
+)
+# A version's score quantiles are computed again once the candidates written since reach this
+# share of those they were computed from: the whole corpus is read about 1 / share + 1 times
+# while it grows (or is re-scored) to any size, and the cut points always come from at least
+# 1 / (1 + share) of it.
+QUANTILES_REFRESH_SHARE = 0.25
+PERMILLES = range(1001)
 # Sent inside the transaction that replaced the articles' candidates: what other rooms derive
 # from them (the review room's tallies, connected in apps.py) follows in the same transaction.
 candidates_written = Signal()
@@ -50,7 +64,9 @@ def requeue_articles(article_ids: list[int]) -> int:
 
 
 def requeue_stale_articles() -> int:
-    """The beat sweep: queue again what articles_needing_precompute() finds."""
+    """The beat sweep: queue again what articles_needing_precompute() finds, and refresh the
+    active detector's score quantiles if they are due."""
+    refresh_score_quantiles_if_due(active_detector().pk)
     return requeue_articles(articles_needing_precompute())
 
 
@@ -86,6 +102,7 @@ def precompute_articles(article_ids: list[int]) -> list[int]:
     except Exception as error:
         lifecycle.finish(articles, JobStatus.FAILED, f"{type(error).__name__}: {error}")
         raise
+    refresh_score_quantiles_if_due(detector.pk)
     return claimed
 
 
@@ -102,10 +119,12 @@ def write_candidates(article_ids: list[int], detector: DetectorVersion) -> Count
             previous=_neighbour(sentences, position - 1, article_id),
             next=_neighbour(sentences, position + 1, article_id),
             document=str(article_id),
+            domain=NEWS,
         )
         for position, (_, article_id, text) in enumerate(sentences)
     ]
     results = score_sentences(inputs, load_model(detector))
+    ranks = _ranks_in_article(sentences, [result.score for result in results])
     # A subquery rather than a join: PostgreSQL then probes the (sentence, version) index once
     # per sentence instead of scanning it.
     of_articles = Sentence.objects.filter(article_id__in=article_ids).values("pk")
@@ -114,12 +133,83 @@ def write_candidates(article_ids: list[int], detector: DetectorVersion) -> Count
         Candidate,
         CANDIDATE_COLUMNS,
         [
-            (pk, detector.pk, result.score, result.suggested_label, _json(result.reasons))
-            for (pk, _, _), result in zip(sentences, results, strict=True)
+            (pk, detector.pk, result.score, result.suggested_label, _json(result.reasons), rank)
+            for (pk, _, _), result, rank in zip(sentences, results, ranks, strict=True)
         ],
+    )
+    DetectorVersion.objects.filter(pk=detector.pk).update(
+        written_since_quantiles=F("written_since_quantiles") + len(sentences)
     )
     candidates_written.send(Candidate, article_ids=article_ids)
     return Counter(article_id for _, article_id, _ in sentences)
+
+
+def _ranks_in_article(sentences: list[tuple[int, int, str]], scores: list[float]) -> list[int]:
+    """Each sentence's rank in its article by score (1: the highest; sorted() is stable, so
+    ties keep sentence order, as sentences come in article and sentence order)."""
+    positions_of = defaultdict(list)
+    for position, (_, article_id, _) in enumerate(sentences):
+        positions_of[article_id].append(position)
+    ranks = [0] * len(sentences)
+    for positions in positions_of.values():
+        for rank, position in enumerate(sorted(positions, key=lambda p: -scores[p]), start=1):
+            ranks[position] = rank
+    return ranks
+
+
+def refresh_score_quantiles_if_due(detector_id: int) -> bool:
+    """Compute the version's score quantiles again if enough candidates were written since the
+    last time (QUANTILES_REFRESH_SHARE). The conditional update lets one process do it."""
+    due = DetectorVersion.objects.filter(
+        pk=detector_id,
+        written_since_quantiles__gt=F("quantiles_from") * QUANTILES_REFRESH_SHARE,
+    )
+    if not due.update(written_since_quantiles=0):
+        return False
+    refresh_score_quantiles(detector_id)
+    return True
+
+
+def refresh_score_quantiles(detector_id: int) -> None:
+    """Store the 1001 cut points of the version's scores over the whole corpus (ScoreQuantile),
+    replacing those it had; none when it has no candidates."""
+    with transaction.atomic():
+        # Locked: two processes refreshing the same version write one after the other.
+        DetectorVersion.objects.select_for_update().filter(pk=detector_id).exists()
+        count, cut_points = _cut_points(detector_id)
+        ScoreQuantile.objects.filter(detector_id=detector_id).delete()
+        if cut_points:
+            ScoreQuantile.objects.bulk_create(
+                ScoreQuantile(detector_id=detector_id, permille=permille, score=score)
+                for permille, score in zip(PERMILLES, cut_points, strict=True)
+            )
+        DetectorVersion.objects.filter(pk=detector_id).update(quantiles_from=count)
+        # Versions whose candidates were all replaced since need no percentiles any more.
+        ScoreQuantile.objects.exclude(
+            Exists(Candidate.objects.filter(detector_version=OuterRef("detector")))
+        ).delete()
+
+
+def _cut_points(detector_id: int) -> tuple[int, list[float]]:
+    """How many candidates the version has, and for each permille p the lowest score that at
+    least p / 1000 of them have or stay under (SQL's percentile_disc; for p = 0 that is 0, so
+    that a score below every one seen then still has a percentile); none without candidates."""
+    scores = Candidate.objects.filter(detector_version_id=detector_id)
+    count = scores.count()
+    if not count:
+        return 0, []
+    if connection.vendor == "postgresql":
+        # Sorted in the database: the corpus's scores never travel to Python.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY score) "
+                f"FROM {Candidate._meta.db_table} WHERE detector_version_id = %s",
+                [[p / 1000 for p in PERMILLES], detector_id],
+            )
+            return count, [0.0, *cursor.fetchone()[0][1:]]
+    ordered = list(scores.order_by("score").values_list("score", flat=True))
+    # the ceil(p * n / 1000)-th lowest score, counting from 1
+    return len(ordered), [0.0] + [ordered[-(-p * len(ordered) // 1000) - 1] for p in PERMILLES[1:]]
 
 
 def _json(value: dict) -> str:

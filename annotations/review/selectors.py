@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from annotations.corpus.models import Article, Sentence
 from annotations.corpus.selectors import articles_visible_to
 from annotations.detection.models import Candidate
+from annotations.detection.selectors import with_percentile
 from annotations.jobs import JobStatus
 from annotations.labels import GoldLabel, gold_label
 from annotations.roles import is_moderator_sql
@@ -174,7 +175,14 @@ def sentence_rows(sentences: Iterable[Sentence], user) -> list[SentenceRow]:
     annotation and label counts (3 queries besides fetching the sentences)."""
     sentences = list(sentences)
     # to_attr: a plain list per sentence, not a queryset each (it shows on 300-sentence pages).
-    prefetch_related_objects(sentences, Prefetch("candidates", to_attr="fetched_candidates"))
+    prefetch_related_objects(
+        sentences,
+        Prefetch(
+            "candidates",
+            queryset=with_percentile(Candidate.objects.all()),
+            to_attr="fetched_candidates",
+        ),
+    )
     ids = [s.pk for s in sentences]
     mine = {a.sentence_id: a for a in Annotation.objects.filter(sentence__in=ids, reviewer=user)}
     counts = label_counts(ids)

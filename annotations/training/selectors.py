@@ -12,7 +12,7 @@ from django.conf import settings
 
 from annotations.candidates.labelfile import LabelledRow
 from annotations.candidates.metrics import label_report, ranking_report
-from annotations.candidates.scoring import SentenceInput, score_sentences
+from annotations.candidates.scoring import IMPORTED, NEWS, SentenceInput, score_sentences
 from annotations.corpus.models import Sentence
 from annotations.detection.models import DetectorVersion
 from annotations.detection.selectors import active_detector, load_model
@@ -50,14 +50,19 @@ def training_examples() -> list[tuple[SentenceInput, int]]:
             by_article[sentence.article_id].append(sentence)
         for article_id, sentences in by_article.items():
             examples.extend(
-                (_in_context(sentences, position, f"article-{article_id}"), reviewed[sentence.pk])
+                (
+                    _in_context(sentences, position, f"article-{article_id}", domain=NEWS),
+                    reviewed[sentence.pk],
+                )
                 for position, sentence in enumerate(sentences)
                 if sentence.pk in reviewed
             )
     return [(item, int(checkworthy)) for item, checkworthy in examples]
 
 
-def _in_context(rows: list, position: int, document: str, speaker: str | None = None):
+def _in_context(
+    rows: list, position: int, document: str, speaker: str | None = None, domain: str = IMPORTED
+):
     """rows[position] (anything with .text) as the scorer sees it: with its neighbours."""
     return SentenceInput(
         text=rows[position].text,
@@ -65,6 +70,7 @@ def _in_context(rows: list, position: int, document: str, speaker: str | None = 
         previous=rows[position - 1].text if position else None,
         next=rows[position + 1].text if position + 1 < len(rows) else None,
         document=document,
+        domain=domain,
     )
 
 

@@ -26,6 +26,7 @@ class SentenceItem:
     text_after: str
     # The candidate suggestion
     score: str  # "" without a candidate
+    standing: str  # its rank in the article and percentile in the corpus, as far as known
     suggested_label: str
     suggested_label_name: str
     suggested_source: str
@@ -72,6 +73,7 @@ def sentence_item(
         claim=text[start:end],
         text_after=text[end:],
         score=f"{candidate.score:.2f}" if candidate else "",
+        standing=standing(candidate.rank, candidate.percentile) if candidate else "",
         suggested_label=(candidate and candidate.suggested_label) or "",
         suggested_label_name=LABEL_NAMES.get(candidate.suggested_label, "") if candidate else "",
         suggested_source=sources[0] if sources else "",
@@ -104,6 +106,16 @@ def sentence_item(
         state=state,
         status="Saved ✓" if state == "saved" else message,
     )
+
+
+def standing(rank: int | None, percentile: float | None) -> str:
+    """Where a score stands: "#2 in article · percentile 97.3" (either part may be unknown)."""
+    parts = []
+    if rank is not None:
+        parts.append(f"#{rank} in article")
+    if percentile is not None:
+        parts.append(f"percentile {percentile:.1f}")
+    return " · ".join(parts)
 
 
 def moderation_text(annotation: Annotation) -> str:

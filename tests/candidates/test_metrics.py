@@ -1,6 +1,11 @@
 import pytest
 
-from annotations.candidates.metrics import average_precision, label_report, ranking_report
+from annotations.candidates.metrics import (
+    average_precision,
+    calibration_report,
+    label_report,
+    ranking_report,
+)
 
 
 def test_average_precision():
@@ -47,7 +52,33 @@ def test_label_report():
 
 def test_with_no_documents_the_ranking_report_has_every_figure_at_zero():
     # evaluate_candidates prints these keys whatever the input.
-    assert ranking_report({}, ks=(1, 5)) == {"map": 0.0, "p@1": 0.0, "p@5": 0.0, "n_docs": 0}
+    assert ranking_report({}, ks=(1, 5)) == {
+        "map": 0.0,
+        "p@1": 0.0,
+        "p@5": 0.0,
+        "brier": 0.0,
+        "ece": 0.0,
+        "n_docs": 0,
+    }
+
+
+def test_brier_and_ece_of_scores_as_probabilities():
+    pairs = [(0.05, 0), (0.15, 1), (0.1, 0), (0.95, 1), (0.85, 0)]
+    report = calibration_report(pairs)
+    squared = [0.05**2, 0.85**2, 0.1**2, 0.05**2, 0.85**2]
+    assert report["brier"] == pytest.approx(sum(squared) / 5)
+    # Bins of 0.1: [0, 0.1) holds 0.05; [0.1, 0.2) holds 0.15 and 0.1 (mean 0.125, one of two
+    # positive); [0.8, 0.9) 0.85 (none); [0.9, 1] 0.95 (one).
+    expected = (1 * 0.05 + 2 * abs(0.125 - 0.5) + 1 * 0.85 + 1 * 0.05) / 5
+    assert report["ece"] == pytest.approx(expected)
+    assert calibration_report([(1.0, 1), (0.0, 0)]) == {"brier": 0.0, "ece": 0.0}
+
+
+def test_the_ranking_report_adds_the_calibration_of_all_documents_together():
+    docs = {"a": [(0.2, 0), (0.9, 1)], "b": [(0.6, 0)]}
+    report = ranking_report(docs, ks=())
+    assert report["brier"] == pytest.approx((0.04 + 0.01 + 0.36) / 3)
+    assert report["ece"] == pytest.approx((0.2 + 0.1 + 0.6) / 3)
 
 
 def test_label_report_figures_for_uneven_precision_and_recall():

@@ -6,7 +6,7 @@ import pytest
 
 from annotations.candidates import RULES_VERSION, SentenceInput, score_sentences
 from annotations.candidates.model import ClaimModel
-from annotations.candidates.scoring import MODEL_WEIGHT
+from annotations.candidates.scoring import IMPORTED, NEWS
 
 SEED = {
     "peskov": (
@@ -121,16 +121,14 @@ def test_model_moves_the_score_and_is_recorded():
     model = _toy_model()
     text = "Exports rose 12 percent in 2016."
     result = score(text, model)
-    # The rule score and the model's probability, each computed on its own.
     rules_alone = score(text).score
+    # Imported-domain scoring (the default): the model's probability blended with the rules and
+    # calibrated, which the model computes; it visibly moves the score.
     probability = model.predict([SentenceInput(text)])[0]
     assert result.score == pytest.approx(
-        MODEL_WEIGHT * probability + (1 - MODEL_WEIGHT) * rules_alone
+        model.calibrated([probability], [rules_alone], [IMPORTED])[0]
     )
-    # The model visibly moves the score, and has the larger share: the score lies nearer its
-    # probability than the rules' (neither holds if the model's share is 0 or it is ignored).
     assert abs(result.score - rules_alone) > 0.15
-    assert abs(result.score - probability) < abs(result.score - rules_alone)
     assert result.reasons["rule_score"] == pytest.approx(rules_alone)
     assert result.reasons["model"] == {
         "version": model.version,
@@ -138,3 +136,11 @@ def test_model_moves_the_score_and_is_recorded():
     }
     assert result.score > score("Thank you, Senator.", model).score
     assert score("psaki", model).suggested_label == "false_flag"
+
+
+def test_a_model_trained_without_news_labels_leaves_news_to_the_rules():
+    model = _toy_model()
+    texts = ["Exports rose 12 percent in 2016.", SEED["psaki"], "Thank you, Senator."]
+    news = score_sentences([SentenceInput(t, domain=NEWS) for t in texts], model)
+    assert [r.score for r in news] == pytest.approx([score(t).score for t in texts])
+    assert all(r.reasons["model"]["version"] == model.version for r in news)

@@ -7,7 +7,9 @@ from annotations.training.selectors import evaluate_rows
 class Command(BaseCommand):
     help = (
         "Score labelled sentences with the current detector (nothing is stored) and print the "
-        "ranking quality as CheckThat! reports it: MAP and P@k averaged over documents."
+        "ranking quality as CheckThat! reports it, MAP and P@k averaged over documents, and how "
+        "well the scores work as probabilities: the Brier score and the expected calibration "
+        "error (ECE, 10 equal-width score bins)."
     )
 
     def add_arguments(self, parser):
@@ -27,6 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(f"MAP   {ranking['map']:.4f}")
         for k in (1, 5, 10, 20, 50):
             self.stdout.write(f"P@{k:<3} {ranking[f'p@{k}']:.4f}")
+        self.stdout.write(f"Brier {ranking['brier']:.4f}")
+        self.stdout.write(f"ECE   {ranking['ece']:.4f} (10 bins)")
         if report["labels"]:
             self.stdout.write("suggested labels:   precision  recall  support")
             for label, figures in report["labels"]["labels"].items():
