@@ -143,6 +143,7 @@ def load(sentences: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from annotations.detection.models import DetectorVersion
     from annotations.labels import Label
 
     rng = np.random.default_rng(13)
@@ -174,12 +175,7 @@ def load(sentences: int) -> None:
                 for ids in chunks(sentences)
             ),
         )
-        detector = connection.cursor()
-        detector.execute(
-            "INSERT INTO annotations_detectorversion (name, rules_version, training, created_at)"
-            " VALUES ('bench-rules', 'bench', '{}', now()) RETURNING id"
-        )
-        [detector_id] = detector.fetchone()
+        detector_id = DetectorVersion.objects.create(name="bench-rules", rules_version="bench").pk
         scores = rng.random(sentences).round(4)
         suggested = np.where(scores >= 0.5, "sourced", "\\N")
         copy_rows(

@@ -295,11 +295,12 @@ def copy_statement(
     *,
     salt: str,
     real_names: bool,
-    ids: tuple[int | None, int | None] = (None, None),
+    ids: tuple[int, int],
+    header: bool = True,
 ) -> tuple[str, dict]:
-    """The COPY statement, and its parameters, of a copies() export: a JSON object a line, or
-    CSV, with its header unless ids starts after the first sentence. ids: (after, up to) the
-    sentence ids of one part (copy_bounds()); None, no bound."""
+    """The COPY statement, and its parameters, of one part of a copies() export: the sentences
+    with ids after ids[0] up to ids[1], a JSON object a line, or CSV (with its header if asked:
+    the first part's)."""
     users = get_user_model().objects
     if real_names:
         names = dict(users.values_list("pk", "username"))
@@ -321,8 +322,7 @@ def copy_statement(
             params,
         )
     select = _copy_select(_CSV_SELECT, _CSV_ANNOTATIONS, where)
-    header = ", HEADER" if ids[0] is None else ""
-    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv{header})", params
+    return f"COPY ({select}) TO STDOUT WITH (FORMAT csv{', HEADER' if header else ''})", params
 
 
 def copy_bounds(filters: ExportFilters, parts: int, rows: int) -> list[int]:
@@ -340,15 +340,31 @@ def copy_bounds(filters: ExportFilters, parts: int, rows: int) -> list[int]:
     return bounds
 
 
-def copy_totals(filters: ExportFilters) -> Counter:
-    """The rows a copies() export writes, by final label (None for none): one query."""
+@dataclass(frozen=True)
+class CopyTotals:
+    """What a copies() export holds: its rows by final label (None for none), and the first and
+    last sentence ids among them (0 when there are none)."""
+
+    labels: Counter
+    first: int
+    last: int
+
+
+def copy_totals(filters: ExportFilters) -> CopyTotals:
+    """CopyTotals of a copies() export: one query."""
     where, params = _copy_where(filters)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT NULLIF(t.final_label, ''), count(*) {_COPY_FROM} WHERE {where} GROUP BY 1",
+            f"SELECT NULLIF(t.final_label, ''), count(*), min(s.id), max(s.id) {_COPY_FROM} "
+            f"WHERE {where} GROUP BY 1",
             params,
         )
-        return Counter(dict(cursor.fetchall()))
+        rows = cursor.fetchall()
+    return CopyTotals(
+        labels=Counter({label: n for label, n, _, _ in rows}),
+        first=min((first for _, _, first, _ in rows), default=0),
+        last=max((last for _, _, _, last in rows), default=0),
+    )
 
 
 def _copy_where(filters: ExportFilters, ids=(None, None)) -> tuple[str, dict]:
@@ -382,12 +398,15 @@ def _copy_where(filters: ExportFilters, ids=(None, None)) -> tuple[str, dict]:
 
 
 def _copy_select(columns: str, annotations: str, where: str) -> str:
+    """The part's SELECT; its candidates' subquery takes the part's ids (it sorts what it
+    selects, each sentence's latest candidate first)."""
     return f"""SELECT {columns} {_COPY_FROM}
 LEFT JOIN {Adjudication._meta.db_table} j ON j.sentence_id = s.id
-LEFT JOIN LATERAL (
-  SELECT max(id) AS id FROM {Candidate._meta.db_table} WHERE sentence_id = s.id
-) latest ON true
-LEFT JOIN {Candidate._meta.db_table} c ON c.id = latest.id
+LEFT JOIN (
+  SELECT DISTINCT ON (sentence_id) sentence_id, score, suggested_label, detector_version_id
+  FROM {Candidate._meta.db_table} WHERE sentence_id > %(after)s AND sentence_id <= %(upto)s
+  ORDER BY sentence_id, id DESC
+) c ON c.sentence_id = s.id
 LEFT JOIN {DetectorVersion._meta.db_table} d ON d.id = c.detector_version_id
 LEFT JOIN LATERAL (
   SELECT {annotations} FROM {Annotation._meta.db_table} n

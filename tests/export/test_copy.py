@@ -142,3 +142,12 @@ def test_every_part_is_written_once_in_order_with_progress(dataset, copied, sett
     assert [row["sentence_id"] for row in lines] == [row["sentence_id"] for row in all_rows()]
     assert seen[-1] == (6, 6) and len(copied) == parts
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_an_export_that_matches_nothing_is_empty_but_for_the_csv_header(dataset, copied):
+    require_postgres()
+    nothing = ExportFilters(since=datetime.date(2030, 1, 1))
+    data, result = exported("jsonl", filters=nothing)
+    assert (data, result.rows) == (b"", 0)
+    data, _ = exported("csv", filters=nothing)
+    assert data.decode().splitlines() == [",".join(formats.CSV_COLUMNS)] and len(copied) == 2
