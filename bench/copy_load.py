@@ -1,12 +1,25 @@
-"""What the benchmarks that fill a database of their own by COPY share: refusing a database that
-holds other data, emptying their tables, writing numpy-built rows by COPY, and the peak memory
-of the measuring process."""
+"""What the benchmarks that fill a database of their own by COPY share: preparing it (refusing a
+database that holds other data, emptying their tables), writing numpy-built rows by COPY, and
+the peak memory of the measuring process."""
 
 import io
 import sys
 from pathlib import Path
 
 CHUNK = 200_000  # rows per COPY write
+
+
+def fresh_database(tables, url_prefix: str, user_prefix: str) -> None:
+    """The benchmark's own database, created if missing, migrated, and its tables emptied of an
+    earlier run's data (refusing a database that holds anything else)."""
+    from django.core.management import call_command
+
+    from bench.load_articles import create_database_if_missing
+
+    create_database_if_missing()
+    call_command("migrate", verbosity=0)
+    refuse_foreign_data(url_prefix, user_prefix)
+    empty(tables)
 
 
 def refuse_foreign_data(url_prefix: str, user_prefix: str) -> None:

@@ -25,9 +25,9 @@ from bench.copy_load import (  # noqa: E402
     copy_articles,
     copy_rows,
     empty,
+    fresh_database,
     lines,
     peak_mb,
-    refuse_foreign_data,
 )
 from bench.environment import use_database_bench_defaults  # noqa: E402
 
@@ -74,14 +74,7 @@ def main() -> None:
     if args.export_only:
         export(args.export_only)
         return
-    from django.core.management import call_command
-
-    from bench.load_articles import create_database_if_missing
-
-    create_database_if_missing()
-    call_command("migrate", verbosity=0)
-    refuse_foreign_data(URL_PREFIX, USER_PREFIX)
-    empty(TABLES)
+    fresh_database(TABLES, URL_PREFIX, USER_PREFIX)
     started = time.perf_counter()
     load(args.sentences)
     print(
