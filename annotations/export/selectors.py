@@ -314,11 +314,10 @@ def copy_statement(
         formula_starts=list(FORMULA_STARTS),
     )
     if format == "jsonl":
-        select = _copy_select(_JSON_COLUMNS, _JSON_ANNOTATIONS, where)
+        select = _copy_select(f"{_JSON_LINE} AS line", _JSON_ANNOTATIONS, where)
         # CSV quoting that never applies: the database's JSON escapes every control character.
         return (
-            f"COPY (SELECT row_to_json(r) FROM ({select}) r) TO STDOUT "
-            "WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
+            f"COPY ({select}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')",
             params,
         )
     select = _copy_select(_CSV_SELECT, _CSV_ANNOTATIONS, where)
@@ -434,15 +433,57 @@ def _joined_sql(json_list: str) -> str:
     )
 
 
+def _json_value(sql: str) -> str:
+    """A value as JSON text, written by the database (null for NULL)."""
+    return f"COALESCE(to_json({sql})::text, 'null')"
+
+
+def _json_text(sql: str) -> str:
+    """A text as a JSON string: _json_value(), with the empty text (most notes, claimants and
+    sources) written without a call."""
+    return f"CASE WHEN {sql} = '' THEN '\"\"' ELSE {_json_value(sql)} END"
+
+
+def _json_number(sql: str) -> str:
+    """A number as JSON: its text (PostgreSQL writes floats as JSON does: shortest exact)."""
+    return f"COALESCE({sql}::text, 'null')"
+
+
+def _json_word(sql: str) -> str:
+    """A choice's value (a label, a status: letters and underscores) as a JSON string."""
+    return f"COALESCE('\"' || {sql} || '\"', 'null')"
+
+
+def _json_object(fields: dict[str, str]) -> str:
+    """A JSON object built as text from its fields' JSON texts. Cheaper than json_build_object
+    or row_to_json, which look up how to write every value's type on every call: a third of
+    the export's time went there."""
+    members = [
+        f"'{',' if position else '{'}\"{name}\":' || {sql}"
+        for position, (name, sql) in enumerate(fields.items())
+    ]
+    return " || ".join([*members, "'}'"])
+
+
 _REVIEWER_SQL = "(%(names)s::jsonb ->> n.reviewer_id::text)"
 _COPY_FROM = f"""FROM {Sentence._meta.db_table} s
 JOIN {Article._meta.db_table} a ON a.id = s.article_id
 LEFT JOIN {SentenceTally._meta.db_table} t ON t.sentence_id = s.id"""
-_JSON_ANNOTATIONS = f"""json_agg(json_build_object(
-    'reviewer', {_REVIEWER_SQL}, 'label', n.label, 'span_start', n.span_start,
-    'span_end', n.span_end, 'claimant', n.claimant, 'source_name', n.source_name,
-    'evidence_url', n.evidence_url, 'note', n.note, 'moderation_status', n.moderation_status,
-    'updated_at', n.updated_at) ORDER BY n.id) AS rows"""
+_JSON_ANNOTATION = _json_object(
+    {
+        "reviewer": "COALESCE((%(names)s::jsonb -> n.reviewer_id::text)::text, 'null')",
+        "label": _json_word("n.label"),
+        "span_start": _json_number("n.span_start"),
+        "span_end": _json_number("n.span_end"),
+        "claimant": _json_text("n.claimant"),
+        "source_name": _json_text("n.source_name"),
+        "evidence_url": _json_text("n.evidence_url"),
+        "note": _json_text("n.note"),
+        "moderation_status": _json_word("n.moderation_status"),
+        "updated_at": _json_value("n.updated_at"),
+    }
+)
+_JSON_ANNOTATIONS = f"'[' || string_agg({_JSON_ANNOTATION}, ',' ORDER BY n.id) || ']' AS rows"
 _CSV_ANNOTATIONS = f"string_agg({_REVIEWER_SQL} || ':' || n.label, '; ' ORDER BY n.id) AS rows"
 _SENTENCE_COLUMNS = {
     "article_id": "s.article_id",
@@ -463,20 +504,36 @@ _FINAL_COLUMNS = {
     "final_label": "NULLIF(t.final_label, '')",
     "final_basis": f"COALESCE(t.final_basis, '{UNLABELLED}')",
 }
-_JSON_COLUMNS = ",\n".join(
-    f'{sql} AS "{column}"'
-    for column, sql in {
-        **_SENTENCE_COLUMNS,
+_JSON_SENTENCE_COLUMNS = {
+    "article_id": _json_number,
+    "article_url": _json_text,
+    "article_title": _json_text,
+    "published_on": _json_word,  # digits and dashes
+    "sentence_id": _json_number,
+    "sentence_index": _json_number,
+    "paragraph": _json_number,
+    "start": _json_number,
+    "end": _json_number,
+    "text": _json_text,
+    "candidate_score": _json_number,
+    "suggested_label": _json_word,
+    "detector_version": _json_text,
+}
+_JSON_LINE = _json_object(
+    {
+        **{
+            column: _JSON_SENTENCE_COLUMNS[column](sql) for column, sql in _SENTENCE_COLUMNS.items()
+        },
         "annotations": "COALESCE(n.rows, '[]')",
-        "label_counts": "COALESCE(t.label_counts, %(zeros)s::jsonb)",
-        **_FINAL_COLUMNS,
-        "adjudication_note": "COALESCE(j.reason, '')",
-        "decided_at": "t.final_at",
-        "claimants": "COALESCE(t.claimants, '[]')",
-        "sources": "COALESCE(t.sources, '[]')",
-        "evidence_urls": "COALESCE(t.evidence_urls, '[]')",
-        "agreement": "t.agreement",
-    }.items()
+        "label_counts": "COALESCE(t.label_counts::text, %(zeros)s)",
+        **{column: _json_word(sql) for column, sql in _FINAL_COLUMNS.items()},
+        "adjudication_note": _json_text("COALESCE(j.reason, '')"),
+        "decided_at": _json_value("t.final_at"),
+        "claimants": "COALESCE(t.claimants::text, '[]')",
+        "sources": "COALESCE(t.sources::text, '[]')",
+        "evidence_urls": "COALESCE(t.evidence_urls::text, '[]')",
+        "agreement": _json_number("t.agreement"),
+    }
 )
 _NEUTRALISED = {"article_url", "article_title", "text", "detector_version"}
 _CSV_SQL = {

@@ -13,8 +13,10 @@ from django.db import connections
 
 from annotations.export import formats, services
 from annotations.export.selectors import ExportFilters
+from annotations.moderation.services import adjudicate
+from tests.conftest import make_reviewer
 from tests.export.conftest import SALT, all_rows, exported
-from tests.reviewing import label
+from tests.reviewing import label, load_article, sentence
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -86,6 +88,42 @@ def test_real_names_and_the_byte_order_mark(dataset, copied, reviewer):
     assert reviewer.username in names
     marked, _ = exported("csv", bom=True)
     assert marked.startswith(formats.BOM + b"article_id,") and set(copied) == {"jsonl", "csv"}
+
+
+PRINTABLE = 'say "no" \\ C:\\path\ttab </script> é ✓ 🙂'
+HOSTILE = f"{PRINTABLE}\r\nnew line \x01\x1f"
+
+
+def test_text_that_json_must_escape_is_written_as_python_writes_it(dataset, copied, moderator):
+    """The database builds the JSON lines as text: quotes, backslashes, control characters and
+    non-ASCII in every text it writes (article, sentence, annotation, adjudication, reviewer)."""
+    require_postgres()
+    article = load_article(
+        title=f"Title {PRINTABLE}",
+        url="https://news.example.com/escapes?q=%22a%22&b=%5C",
+        date="20240101",
+        body=f"It said {PRINTABLE} again.",
+    )
+    odd = make_reviewer('o"dd\\name')
+    label(
+        sentence(article, 0),
+        odd,
+        "sourced",
+        claimant=HOSTILE[:60],
+        source_name=HOSTILE[:60],
+        evidence_url="https://example.org/a?b=%22c%22",
+        note=HOSTILE,
+    )
+    adjudicate(sentence=sentence(article, 0), actor=moderator, label="sourced", reason=HOSTILE)
+    for real_names in (False, True):
+        data, _ = exported("jsonl", real_names=real_names)
+        expected = all_rows(real_names=real_names)
+        assert [json.loads(line) for line in data.splitlines()] == [
+            json.loads(orjson.dumps(row)) for row in expected
+        ]
+    written = [json.loads(line) for line in data.splitlines()]
+    assert HOSTILE in {a["note"] for row in written for a in row["annotations"]}
+    assert set(copied) == {"jsonl"}
 
 
 def test_a_reviewer_filter_or_a_status_left_out_is_exported_from_python_rows(dataset, copied):
