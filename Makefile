@@ -8,7 +8,7 @@ DEV_ENV = DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)"
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install install-dev test lint format bench-load mutation
+.PHONY: run install install-dev test lint format bench-load bench-scale mutation
 
 run: install .dev-secret-key
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -57,6 +57,11 @@ format: install-dev
 
 bench-load: install-dev
 	$(BIN)/python bench/load_articles.py
+
+# Pages and API lists at 10,000 and 100,000 articles through gunicorn, by hand (PostgreSQL and
+# Redis on 127.0.0.1): bench/scale.py.
+bench-scale: install-dev
+	$(BIN)/python bench/scale.py
 
 # Mutation testing of the pure core and the annotation services, by hand (about 10 minutes):
 # docs/mutation-testing.md. One thread for scikit-learn (its pool does not survive mutmut's

@@ -104,22 +104,41 @@ def database_writes_seconds(seeds: list) -> float:
 
 
 def create_database_if_missing() -> None:
-    import psycopg
     from django.conf import settings
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":
         return
-    with psycopg.connect(
+    with server_connection() as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]])
+        if not exists.fetchone():
+            admin.execute(f'CREATE DATABASE "{database["NAME"]}"')
+
+
+def drop_database() -> None:
+    """Drop the benchmark's own database (Django's connection to it closed first)."""
+    from django.conf import settings
+    from django.db import connection
+
+    connection.close()
+    with server_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{settings.DATABASES["default"]["NAME"]}"')
+
+
+def server_connection():
+    """A connection to the PostgreSQL server of DATABASE_URL, outside the benchmark's database
+    (which cannot be created or dropped from inside)."""
+    import psycopg
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return psycopg.connect(
         host=database["HOST"],
         port=database["PORT"],
         user=database["USER"],
         dbname="postgres",
         autocommit=True,
-    ) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]])
-        if not exists.fetchone():
-            admin.execute(f'CREATE DATABASE "{database["NAME"]}"')
+    )
 
 
 if __name__ == "__main__":

@@ -91,13 +91,7 @@ def worker_footprint(env: dict) -> tuple[int, list[str]]:
         base = f"http://127.0.0.1:{port}"
         wait_for_server(base)
         with httpx.Client(base_url=base, follow_redirects=True) as client:
-            login = client.get("/accounts/login/")
-            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-            client.post(
-                "/accounts/login/",
-                data={"username": "bench", "password": "bench-pass-1", "csrfmiddlewaretoken": csrf},
-                headers={"Referer": f"{base}/accounts/login/"},
-            ).raise_for_status()
+            log_in(client, "bench", "bench-pass-1")
             for path in ("/", "/articles/1/", "/search/?q=Ukraine", "/api/articles/", "/admin/"):
                 client.get(path).raise_for_status()
         [worker] = subprocess.run(
@@ -111,6 +105,21 @@ def worker_footprint(env: dict) -> tuple[int, list[str]]:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def log_in(client: httpx.Client, username: str, password: str) -> None:
+    """Log the client in through the login form, as a browser does: the form's CSRF token, then
+    the post, which redirects when the password is right."""
+    form = client.get("/accounts/login/")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    response = client.post(
+        "/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": csrf},
+        headers={"Referer": str(form.url)},
+        follow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"logging in as {username} failed: {response.status_code}")
 
 
 def free_port() -> int:

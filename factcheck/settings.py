@@ -189,6 +189,9 @@ CONTESTED_SCORE = env_int("CONTESTED_SCORE_PERCENT", 70) / 100
 REVIEW_OVERLAP = env_int("REVIEW_OVERLAP", 2)
 ASSIGNMENT_CLAIM_MINUTES = env_int("ASSIGNMENT_CLAIM_MINUTES", 20)
 ASSIGNMENT_FAVOUR_STARTED = env_bool("ASSIGNMENT_FAVOUR_STARTED")
+# The review page shows an article this many sentences at a time (more as the reviewer scrolls
+# or moves on), so a page costs the same for any article length; the API detail's window too.
+REVIEW_WINDOW = env_int("REVIEW_WINDOW", 100)
 # Agreement snapshots are refreshed at most once per this many seconds after label changes.
 AGREEMENT_DEBOUNCE_SECONDS = env_int("AGREEMENT_DEBOUNCE_SECONDS", 30)
 # Dataset export: sentences read per batch; finished export files are deleted after

@@ -7,7 +7,7 @@ from annotations.corpus.models import Article, Sentence
 from annotations.corpus.services import ingest_files
 from annotations.detection.models import Candidate, DetectorVersion
 from annotations.review.models import Annotation
-from annotations.review.services import annotation_save
+from annotations.review.services import annotation_save, recount_articles
 from tests.conftest import seed_text
 
 
@@ -30,14 +30,18 @@ def sentence(article: Article, index: int) -> Sentence:
 
 
 def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) -> Candidate:
+    """A candidate written directly (not by precompute), then the article list's figures
+    counted afresh, as after any write that bypasses the services."""
     detector, _ = DetectorVersion.objects.get_or_create(name="test-rules", rules_version="test")
-    return Candidate.objects.create(
+    candidate = Candidate.objects.create(
         sentence=sentence,
         detector_version=detector,
         score=score,
         suggested_label=label,
         reasons=reasons if reasons is not None else {},
     )
+    recount_articles([sentence.article_id])
+    return candidate
 
 
 def label(sentence: Sentence, user, value: str, **fields) -> Annotation:
@@ -48,13 +52,15 @@ def label(sentence: Sentence, user, value: str, **fields) -> Annotation:
 
 
 def labels_by_many_reviewers(article: Article, reviewers: int) -> None:
-    """Every sentence labelled by `reviewers` new users, written in bulk (test data only)."""
+    """Every sentence labelled by `reviewers` new users, written in bulk (test data only; the
+    article list's figures counted afresh after it, the tallies not kept)."""
     users = User.objects.bulk_create(User(username=f"bulk-{n}") for n in range(reviewers))
     Annotation.objects.bulk_create(
         Annotation(sentence=s, reviewer=u, label="sourced" if u.pk % 2 else "disputed")
         for s in Sentence.objects.filter(article=article)
         for u in users
     )
+    recount_articles([article.pk])
 
 
 def article_url(article: Article) -> str:

@@ -1,6 +1,7 @@
-"""Articles: list, read with their sentences, load (JSON or seed files)."""
+"""Articles: list, read with their sentences a window at a time, load (JSON or seed files)."""
 
 import django_filters as filters
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -12,8 +13,9 @@ from rest_framework import mixins, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from annotations.corpus.models import Article
+from annotations.corpus.models import CANDIDATE_CLAIM_SCORE, Article
 from annotations.corpus.seedfile import SeedFileError, seed_article
 from annotations.corpus.services import (
     FAILED,
@@ -25,11 +27,12 @@ from annotations.corpus.services import (
     uploaded_files,
 )
 from annotations.jobs import JobStatus
-from annotations.review.selectors import PROGRESS_FILTERS, article_list, article_sentences
+from annotations.review.selectors import PROGRESS_FILTERS, article_list, sentence_window
 from annotations.review.selectors import filter_articles as filter_article_list
 
 from .base import ApiViewSet
 from .filters import BooleanFilter, choice_filter
+from .pagination import CursorPagination
 from .parsers import StrictJSONParser
 from .permissions import CanAddArticles
 from .schema import ValidationErrorSerializer
@@ -42,7 +45,9 @@ SEED_LINE_FIELDS = {1: "title", 2: "published_on", 3: "url"}
 class ArticleSerializer(serializers.ModelSerializer):
     url = serializers.CharField()
     sentence_count = serializers.IntegerField()
-    candidate_claims = serializers.IntegerField(help_text="sentences scoring 0.5 or more")
+    candidate_claims = serializers.IntegerField(
+        help_text=f"sentences whose latest candidate scores {CANDIDATE_CLAIM_SCORE} or more"
+    )
     top_score = serializers.FloatField(allow_null=True)
     labelled_by_me = serializers.IntegerField()
     labelled_by_anyone = serializers.IntegerField()
@@ -83,17 +88,58 @@ class ArticleSerializer(serializers.ModelSerializer):
         ]
 
 
-class ArticleDetailSerializer(ArticleSerializer):
-    """An article with its body and sentences; the view passes the rows as context."""
+class ArticleWindowQuerySerializer(serializers.Serializer):
+    """Which of the article's sentences to return with it, and whether its text."""
 
-    sentences = serializers.SerializerMethodField()
+    after = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="the sentences after this index; follow `sentences_next`, which sets it",
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=CursorPagination.max_page_size,
+        help_text="how many sentences (default: the project's REVIEW_WINDOW, 100)",
+    )
+    body = serializers.BooleanField(
+        required=False, default=False, help_text="`true`: with the article's whole text"
+    )
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    """An article with a window of its sentences; the view passes the window and the request
+    as context, and the body only when asked for."""
+
+    body = serializers.SerializerMethodField(
+        help_text="The article's text, which sentence offsets point into; null unless asked "
+        "for with `body=true`."
+    )
+    sentences = serializers.SerializerMethodField(
+        help_text="Up to `limit` sentences in order, from the first (or after `after`)."
+    )
+    sentences_next = serializers.SerializerMethodField(
+        help_text="The URL of the next window of sentences; null after the last sentence."
+    )
 
     class Meta(ArticleSerializer.Meta):
-        fields = ArticleSerializer.Meta.fields + ["body", "sentences"]
+        fields = ArticleSerializer.Meta.fields + ["body", "sentences", "sentences_next"]
+
+    def get_body(self, article) -> str | None:
+        return article.body if self.context["with_body"] else None
 
     @extend_schema_field(SentenceSerializer(many=True))
     def get_sentences(self, article) -> list:
-        return SentenceSerializer(self.context["sentences"], many=True).data
+        return SentenceSerializer(self.context["window"].rows, many=True).data
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_sentences_next(self, article) -> str | None:
+        later = self.context["window"].later
+        if later is None:
+            return None
+        url = self.context["request"].build_absolute_uri()
+        return remove_query_param(replace_query_param(url, "after", later), "body")
 
 
 class ArticleJSONSerializer(serializers.Serializer):
@@ -159,6 +205,7 @@ class ArticleFilter(filters.FilterSet):
         data = self.form.cleaned_data
         articles = filter_article_list(
             queryset,
+            self.request.user,
             query=data.get("search") or "",
             progress=data.get("progress") or "",
             precompute_status=data.get("precompute_status") or "",
@@ -172,10 +219,16 @@ class ArticleFilter(filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(summary="List articles", description="Newest loaded first."),
     retrieve=extend_schema(
-        summary="An article with its sentences",
-        description="Each sentence with its candidate, my annotation and everyone's label "
-        "counts (once I have labelled it).",
-        responses=ArticleDetailSerializer,
+        summary="An article with a window of its sentences",
+        description="The article with its first `limit` sentences (or those after `after`), "
+        "each with its candidate, my annotation and everyone's label counts (once I have "
+        "labelled it); follow `sentences_next` for the next window. `sentence_count` is the "
+        "article's total.",
+        parameters=[ArticleWindowQuerySerializer],
+        responses={
+            200: ArticleDetailSerializer,
+            400: OpenApiResponse(ValidationErrorSerializer, "bad input: what was wrong, by field"),
+        },
     ),
 )
 class ArticleViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -190,9 +243,18 @@ class ArticleViewSet(mixins.ListModelMixin, ApiViewSet):
         return article_list(self.request.user)
 
     def retrieve(self, request, pk=None):
+        query = ArticleWindowQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wish = query.validated_data
         article = self.get_object()
-        sentences = article_sentences(article, request.user)
-        return Response(ArticleDetailSerializer(article, context={"sentences": sentences}).data)
+        window = sentence_window(
+            article,
+            request.user,
+            after=wish.get("after"),
+            limit=wish.get("limit", settings.REVIEW_WINDOW),
+        )
+        context = {"window": window, "request": request, "with_body": wish["body"]}
+        return Response(ArticleDetailSerializer(article, context=context).data)
 
     @extend_schema(
         summary="Load articles",

@@ -5,6 +5,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Count,
     Exists,
@@ -17,14 +18,18 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Least
+from django.utils import timezone
 
 from annotations.corpus.models import Article, Sentence
 from annotations.detection.models import Candidate
-from annotations.review.models import Annotation
+from annotations.review.models import Annotation, SentencesByVotes
 from annotations.review.selectors import counted_annotations, overlap_sql
+from annotations.roles import is_moderator
 
 from .models import ReviewClaim
+
+PROGRESS_MAX_AGE = 60  # seconds the article list's project-wide progress may be old
 
 
 def live_claims(now: datetime.datetime) -> QuerySet[ReviewClaim]:
@@ -102,15 +107,36 @@ class OverlapProgress:
 
 
 def overlap_progress(articles: QuerySet[Article] | None = None) -> OverlapProgress:
-    """Progress towards k over the given articles (None: all of them); one query."""
-    sentences = Sentence.objects.all()
-    if articles is not None:
-        sentences = sentences.filter(article__in=articles)
-    needed = overlap_sql(F("article__overlap"))
-    votes = Coalesce(F("tally__votes"), Value(0))
-    figures = sentences.aggregate(
-        sentence_count=Count("pk"),
-        reached_overlap=Count("pk", filter=Q(tally__votes__gte=needed)),
-        missing_labels=Coalesce(Sum(Greatest(needed - votes, Value(0))), Value(0)),
+    """Progress towards k over the given articles (None: all of them), from their stored
+    figures (sentence count; labelled sentences by votes): two queries, no sentence read."""
+    if articles is None:
+        articles = Article.objects.all()
+    needed = overlap_sql(F("overlap"))
+    sentences = articles.aggregate(
+        total=Coalesce(Sum("sentence_count"), 0),
+        labels_needed=Coalesce(Sum(F("sentence_count") * needed), 0),
     )
-    return OverlapProgress(**figures)
+    needed = overlap_sql(F("article__overlap"))
+    labelled = SentencesByVotes.objects.filter(article__in=articles).aggregate(
+        reached_overlap=Coalesce(Sum("sentences", filter=Q(votes__gte=needed)), 0),
+        labels_given=Coalesce(Sum(Least("votes", needed) * F("sentences")), 0),
+    )
+    return OverlapProgress(
+        sentence_count=sentences["total"],
+        reached_overlap=labelled["reached_overlap"],
+        missing_labels=sentences["labels_needed"] - labelled["labels_given"],
+    )
+
+
+def recent_overlap_progress(user) -> tuple[OverlapProgress, datetime.datetime]:
+    """overlap_progress() over the articles the user sees and when it was counted: at most
+    PROGRESS_MAX_AGE seconds ago (cached, once for moderators, who see hidden articles, and
+    once for everyone else), as the article list shows it on every page."""
+    moderator = is_moderator(user)
+    key = f"overlap-progress:{'moderators' if moderator else 'reviewers'}"
+    counted = cache.get(key)
+    if counted is None:
+        articles = Article.objects.all() if moderator else Article.objects.filter(hidden=False)
+        counted = (overlap_progress(articles), timezone.now())
+        cache.set(key, counted, PROGRESS_MAX_AGE)
+    return counted

@@ -1,11 +1,16 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 
 from annotations.jobs import JobStatus, Lifecycle
 
 MAX_OVERLAP = 20  # reviewers a sentence can need (the per-article override's bound)
+CANDIDATE_CLAIM_SCORE = 0.5  # a sentence counts as a candidate claim from this score up
+# The article list's "most candidate claims" order ranks an article with no candidates yet
+# (top_score NULL) below any score: one key without NULLs, so that keyset pages compare rows
+# and one index serves the order.
+TOP_SCORE_KEY = Coalesce("top_score", models.Value(-1.0))
 
 
 class Article(models.Model):
@@ -41,11 +46,38 @@ class Article(models.Model):
         help_text="how many reviewers each sentence needs; empty: the project's REVIEW_OVERLAP",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the article list sorts by and shows, kept by the writes that change them: ingest,
+    # and detection's write_candidates (review.services.recount_articles() counts them afresh).
+    sentence_count = models.PositiveIntegerField(db_default=0)
+    top_score = models.FloatField(null=True, blank=True, help_text="of its latest candidates")
+    candidate_claims = models.PositiveIntegerField(
+        db_default=0, help_text=f"sentences whose latest candidate scores {CANDIDATE_CLAIM_SCORE}+"
+    )
 
     class Meta:
         ordering = ["-published_on", "-id"]
         permissions = [("lock_article", "Can lock, unlock, hide and show articles")]
-        indexes = [models.Index(fields=["precompute_status"])]
+        # One index per order of the article list (read backwards: newest first), alone and
+        # after a precompute status; the API lists by id, alone and after a status (which the
+        # precompute sweeps look up too). Hidden and locked articles are few: small partial
+        # indexes find them.
+        indexes = [
+            models.Index(fields=["published_on", "id"], name="article_newest"),
+            models.Index("candidate_claims", TOP_SCORE_KEY, "id", name="article_candidates"),
+            models.Index(
+                fields=["precompute_status", "published_on", "id"], name="article_status_newest"
+            ),
+            models.Index(
+                "precompute_status",
+                "candidate_claims",
+                TOP_SCORE_KEY,
+                "id",
+                name="article_status_candidates",
+            ),
+            models.Index(fields=["precompute_status", "id"], name="article_status_id"),
+            models.Index(fields=["id"], condition=Q(hidden=True), name="article_hidden"),
+            models.Index(fields=["id"], condition=Q(locked=True), name="article_locked"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(overlap__gte=1, overlap__lte=MAX_OVERLAP) | Q(overlap__isnull=True),

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 LOADED, PRESENT, FAILED = "loaded", "present", "failed"
 BATCH_SIZE = 200
+# A load of at least this many articles refreshes the planner's statistics when it ends.
+ANALYZE_AFTER = BATCH_SIZE
 SENTENCE_COLUMNS = ("article", "index", "paragraph", "start", "end", "text")
 
 # Sent inside the transaction that stores new articles, with their ids (article_ids=[...]); a
@@ -98,8 +100,24 @@ def ingest_articles(
     per transaction so one conflict cannot hold back the others.
     """
     articles = iter(articles)
+    loaded = 0
     while batch := tuple(islice(articles, batch_size)):
-        yield from _ingest_batch(batch)
+        outcomes = _ingest_batch(batch)
+        loaded += sum(outcome.status == LOADED for outcome in outcomes)
+        yield from outcomes
+    if loaded >= ANALYZE_AFTER:
+        analyze_tables(Article, Sentence)
+
+
+def analyze_tables(*models) -> None:
+    """Refresh PostgreSQL's statistics of the models' tables after a bulk write: autovacuum may
+    be off or late, and plans made from the statistics of an emptier table can scan it whole.
+    Nothing to do on SQLite."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _ingest_batch(batch: tuple[SeedArticle | SeedFileError, ...]) -> list[LoadOutcome]:
@@ -178,7 +196,7 @@ def store_segmented(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
     (articles_stored; the article.loaded webhook on commit). items: position in the run ->
     article."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    articles = [_article_row(seed, now) for seed, _ in items.values()]
+    articles = [_article_row(seed, len(spans), now) for seed, spans in items.values()]
     article_ids = insert_rows_returning_ids(
         Article, tuple(articles[0]), [tuple(row.values()) for row in articles]
     )
@@ -200,7 +218,7 @@ def store_segmented(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
     return outcomes
 
 
-def _article_row(seed: SeedArticle, now: object) -> dict[str, object]:
+def _article_row(seed: SeedArticle, sentence_count: int, now: object) -> dict[str, object]:
     """Article field -> value in database form, as insert_rows() takes them."""
     return {
         "title": seed.title,
@@ -215,4 +233,5 @@ def _article_row(seed: SeedArticle, now: object) -> dict[str, object]:
         "locked": False,
         "hidden": False,
         "created_at": now,
+        "sentence_count": sentence_count,
     }

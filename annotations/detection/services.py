@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from annotations.bulk import insert_rows
 from annotations.candidates.scoring import NEWS, SentenceInput, score_sentences
-from annotations.corpus.models import Article, Sentence
+from annotations.corpus.models import CANDIDATE_CLAIM_SCORE, Article, Sentence
 from annotations.jobs import JobStatus
 from annotations.webhooks.models import WebhookEvent
 from annotations.webhooks.services import emit
@@ -124,7 +124,8 @@ def write_candidates(article_ids: list[int], detector: DetectorVersion) -> Count
         for position, (_, article_id, text) in enumerate(sentences)
     ]
     results = score_sentences(inputs, load_model(detector))
-    ranks = _ranks_in_article(sentences, [result.score for result in results])
+    scores = [result.score for result in results]
+    ranks = _ranks_in_article(sentences, scores)
     # A subquery rather than a join: PostgreSQL then probes the (sentence, version) index once
     # per sentence instead of scanning it.
     of_articles = Sentence.objects.filter(article_id__in=article_ids).values("pk")
@@ -141,7 +142,27 @@ def write_candidates(article_ids: list[int], detector: DetectorVersion) -> Count
         written_since_quantiles=F("written_since_quantiles") + len(sentences)
     )
     candidates_written.send(Candidate, article_ids=article_ids)
+    _write_list_figures(article_ids, sentences, scores)
     return Counter(article_id for _, article_id, _ in sentences)
+
+
+def _write_list_figures(
+    article_ids: list[int], sentences: list[tuple[int, int, str]], scores: list[float]
+) -> None:
+    """The articles' top score and candidate claims (the article list's), from the candidates
+    just written."""
+    scores_of = defaultdict(list)
+    for (_, article_id, _), score in zip(sentences, scores, strict=True):
+        scores_of[article_id].append(score)
+    articles = [
+        Article(
+            pk=pk,
+            top_score=max(scores_of[pk], default=None),
+            candidate_claims=sum(score >= CANDIDATE_CLAIM_SCORE for score in scores_of[pk]),
+        )
+        for pk in article_ids
+    ]
+    Article.objects.bulk_update(articles, ["top_score", "candidate_claims"])
 
 
 def _ranks_in_article(sentences: list[tuple[int, int, str]], scores: list[float]) -> list[int]:

@@ -190,6 +190,7 @@ class SentenceTally(models.Model):
         Sentence, on_delete=models.CASCADE, primary_key=True, related_name="tally"
     )
     votes = models.PositiveIntegerField(default=0, help_text="counted (not rejected) labels")
+    labels = models.PositiveIntegerField(default=0, help_text="all labels, rejected ones too")
     distinct_labels = models.PositiveIntegerField(default=0, help_text="among counted labels")
     contradicting = models.PositiveIntegerField(
         default=0, help_text="counted labels other than the candidate's suggestion"
@@ -228,6 +229,50 @@ class SentenceTally(models.Model):
 
     def __str__(self) -> str:
         return f"tally of {self.sentence_id}"
+
+
+class SentencesByVotes(models.Model):
+    """How many of an article's labelled sentences (those with any label, rejected ones too)
+    have `votes` counted labels: the article list's figures for any overlap k (labelled
+    sentences, sentences with k votes, labels still missing) without reading the sentences,
+    and without a write when k changes. Kept with the tallies (review.services.retally)."""
+
+    # No index of its own: the unique (article, votes) serves lookups by article.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    votes = models.PositiveIntegerField()
+    sentences = models.IntegerField()
+
+    class Meta:
+        verbose_name_plural = "sentences by votes"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "votes"], name="sentences_by_votes_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sentences} sentences of {self.article_id} with {self.votes} votes"
+
+
+class ReviewerProgress(models.Model):
+    """How many labels a reviewer has given in an article, rejected ones too (a row only while
+    there is one): the article list's "labelled by me" and progress filters, which then read
+    the reviewer's own rows instead of every label. Kept by annotation_save and
+    annotation_clear."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (reviewer, article) serves lookups by reviewer.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    labelled = models.IntegerField()
+
+    class Meta:
+        verbose_name_plural = "reviewer progress"
+        constraints = [
+            models.UniqueConstraint(fields=["reviewer", "article"], name="reviewer_progress_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} labelled {self.labelled} in {self.article_id}"
 
 
 class ReviewerSettings(models.Model):

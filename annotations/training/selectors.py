@@ -76,28 +76,36 @@ def _in_context(
 
 def labels_since_last_training() -> int:
     """Labels imported, given or changed since the active detector's model was trained (all of
-    them while it has none). Cheap enough for every sweep: it never reads the stored model."""
+    them while it has none), counted up to new_labels_limit(): enough to tell whether a run is
+    due, without counting every annotation. Cheap enough for every sweep: it never reads the
+    stored model."""
     detector = active_detector()
-    if not detector.trained:
-        return _labels_since(None)
-    return _labels_since(detector.labels_as_of or detector.created_at)
+    since = (detector.labels_as_of or detector.created_at) if detector.trained else None
+    return _labels_since(since, new_labels_limit())
+
+
+def new_labels_limit() -> int:
+    """How far labels_since_last_training() counts: one past CANDIDATE_RETRAIN_EVERY."""
+    return settings.CANDIDATE_RETRAIN_EVERY + 1
 
 
 def up_to_date_detector() -> DetectorVersion | None:
     """The active detector if its model was trained on every label there is now, else None."""
     detector = active_detector()
-    if detector.trained and not _labels_since(detector.labels_as_of or detector.created_at):
+    if detector.trained and not _labels_since(detector.labels_as_of or detector.created_at, 1):
         return detector
     return None
 
 
-def _labels_since(moment: datetime | None) -> int:
+def _labels_since(moment: datetime | None, limit: int) -> int:
+    """Labels imported or reviewed after the moment (None: ever), counting at most `limit`
+    (each count reads at most that many rows)."""
     imported = LabelledSentence.objects.all()
     reviewed = Annotation.objects.all()
     if moment:
         imported = imported.filter(imported_at__gt=moment)
         reviewed = reviewed.filter(updated_at__gt=moment)
-    return imported.count() + reviewed.count()
+    return min(imported[:limit].count() + reviewed[:limit].count(), limit)
 
 
 def tasks_run_in_process() -> bool:
@@ -111,8 +119,13 @@ class TrainingNotice:
     """What the article list tells those who can train the detector."""
 
     run: TrainingRun | None  # the run training now, else the one waiting to
-    new_labels: int  # labels the active model has not seen
+    new_labels: int  # labels the active model has not seen, up to new_labels_limit()
     in_process: bool  # tasks_run_in_process(): an automatic run waits for train_candidates
+
+    @property
+    def more_labels(self) -> bool:
+        """Whether there may be more new labels than counted."""
+        return self.new_labels >= new_labels_limit()
 
     @property
     def state(self) -> str:

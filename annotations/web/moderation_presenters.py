@@ -4,12 +4,10 @@ by side, what each decision changed, and the audit trail's rows in words."""
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.urls import reverse
-
 from annotations.moderation.selectors import QueueItem
 from annotations.review.models import Annotation, History, ModerationStatus
 
-from .presenters import LABEL_NAMES, reason_lines
+from .presenters import LABEL_NAMES, reason_lines, review_url
 
 BASIS_NAMES = {
     "adjudicated": "adjudicated",
@@ -145,8 +143,7 @@ def queue_item_view(
         pk=str(sentence.pk),
         article_pk=str(sentence.article_id),
         article_title=sentence.article.title,
-        review_url=reverse("annotations:article_detail", args=[sentence.article_id])
-        + f"#s{sentence.index}",
+        review_url=review_url(sentence.article_id, sentence.index),
         number=str(sentence.index + 1),
         locked=sentence.article.locked,
         hidden=sentence.article.hidden,
@@ -210,7 +207,7 @@ class HistoryRow:
     article_pk: str
     article_title: str
     sentence_number: str  # "" for a row about an article or a user
-    sentence_anchor: str
+    sentence_url: str  # the review page at the sentence; "" for a row about an article or a user
     changes: list[str]
     reason: str
 
@@ -248,7 +245,7 @@ def history_row(entry: History, with_article: bool = False) -> HistoryRow:
         article_pk=str(entry.article_id or ""),
         article_title=entry.article.title if with_article and entry.article else "",
         sentence_number=str(sentence.index + 1) if sentence else "",
-        sentence_anchor=f"s{sentence.index}" if sentence else "",
+        sentence_url=review_url(sentence.article_id, sentence.index) if sentence else "",
         changes=changed_fields(entry.before, entry.after),
         reason=after.get("moderation_reason") or after.get("reason") or "",
     )

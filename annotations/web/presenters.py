@@ -2,6 +2,9 @@
 lookup and number formatting the template would do costs."""
 
 from dataclasses import dataclass
+from itertools import groupby
+
+from django.urls import reverse
 
 from annotations.labels import Label
 from annotations.review.models import Annotation, ModerationStatus
@@ -106,6 +109,21 @@ def sentence_item(
         state=state,
         status="Saved ✓" if state == "saved" else message,
     )
+
+
+def paragraphs(rows: list[SentenceRow], can_edit: bool) -> list[list[SentenceItem]]:
+    """The rows' items grouped by paragraph, in order."""
+    return [
+        [sentence_item(row, can_edit) for row in group]
+        for _, group in groupby(rows, key=lambda row: row.sentence.paragraph)
+    ]
+
+
+def review_url(article_id: int, index: int) -> str:
+    """The review page opened at one of its sentences: the window holding it (`at`), scrolled
+    to it (`#s<index>`)."""
+    url = reverse("annotations:article_detail", args=[article_id])
+    return f"{url}?at={index}#s{index}"
 
 
 def standing(rank: int | None, percentile: float | None) -> str:

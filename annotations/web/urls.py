@@ -6,6 +6,7 @@ app_name = "annotations"
 urlpatterns = [
     path("", views.article_list, name="article_list"),
     path("articles/<int:pk>/", views.article_detail, name="article_detail"),
+    path("articles/<int:pk>/sentences", views.article_window, name="article_window"),
     # The sentence's id is posted with the action (one URL each keeps the review page small).
     path("annotations/save", views.tag_sentence, {"clear": False}, name="annotation_save"),
     path("annotations/clear", views.tag_sentence, {"clear": True}, name="annotation_clear"),

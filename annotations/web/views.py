@@ -6,6 +6,7 @@ page's script (static/annotations/review.js) sends them one at a time and retrie
 
 from functools import partial
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from annotations.assignment.selectors import overlap_progress
+from annotations.assignment.selectors import recent_overlap_progress
 from annotations.assignment.services import next_sentence_for
 from annotations.corpus.models import Sentence
 from annotations.corpus.selectors import articles_visible_to, search_sentences
@@ -41,16 +42,22 @@ from .forms import (
     SentenceSearchForm,
     as_id,
 )
-from .presenters import LABEL_KEYS, LABEL_NAMES, sentence_item
+from .presenters import LABEL_KEYS, LABEL_NAMES, paragraphs, review_url, sentence_item
 
 PAGE_SIZE = 50
 # Sent with every sentence fragment so the script never swaps in another page (a login form
 # after the session expired, a CSRF failure page) in place of a sentence.
 FRAGMENT_HEADER = "X-Sentence-Fragment"
+# Sent with every window of sentences, for the same reason.
+WINDOW_HEADER = "X-Sentence-Window"
 LOCKED_MESSAGE = "This article is locked by a moderator: it is read-only."
 NOTHING_TO_ASSIGN = (
     "Nothing left to label for you: every open sentence has your label or the reviewers it "
     "needs. Open any article to label more."
+)
+BAD_CURSOR_MESSAGE = (
+    "That page link does not fit this list (it was changed, or made for another sort): "
+    "here is the first page."
 )
 CONFLICT_MESSAGE = (
     "Not saved: this label was changed elsewhere (another tab or a moderator) since the page "
@@ -66,9 +73,21 @@ def user_roles(request) -> dict:
 @login_required
 def article_list(request):
     form = ArticleFilterForm(request.GET)
-    articles = selectors.filter_articles(selectors.article_list(request.user), **form.filters())
-    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
-    progress = overlap_progress(articles_visible_to(request.user))
+    filters = form.filters()
+    sort = filters.pop("sort")
+    articles = selectors.filter_articles(
+        selectors.article_list(request.user), request.user, **filters
+    )
+    # Keyset pages (an old ?page=N link shows the first page): no count, no offset.
+    cursors = {name: request.GET.get(name, "") for name in ("after", "before")}
+    try:
+        page = selectors.article_page(
+            articles, sort=sort, size=PAGE_SIZE, last="last" in request.GET, **cursors
+        )
+    except selectors.BadCursor:
+        messages.error(request, BAD_CURSOR_MESSAGE)
+        page = selectors.article_page(articles, sort=sort, size=PAGE_SIZE)
+    progress, counted_at = recent_overlap_progress(request.user)
     # For those who can train the detector (the admin's Train button): reviewers are spared
     # the queries and a notice they cannot act on.
     can_train = request.user.is_staff and can_train_detector(request.user)
@@ -79,6 +98,7 @@ def article_list(request):
             "form": form,
             "page": page,
             "progress": progress,
+            "progress_counted_at": counted_at,
             "training_notice": training_notice() if can_train else None,
         },
     )
@@ -86,19 +106,23 @@ def article_list(request):
 
 @login_required
 def article_detail(request, pk: int):
-    article = get_object_or_404(articles_visible_to(request.user), pk=pk)
+    """The review page, opened at its first sentences, or with `at` at the window holding the
+    sentence at that index; the rest comes a window at a time (article_window)."""
+    article = _visible_article(request, pk)
+    at = request.GET.get("at")
+    if at is not None and as_id(at) is None:
+        messages.error(request, f"“{at}” is not a sentence index: the article opens at its start.")
+    window = selectors.review_window(
+        article, request.user, at=as_id(at), limit=settings.REVIEW_WINDOW
+    )
     can_edit = can_edit_article(request.user, article)
-    rows = selectors.article_paragraphs(article, request.user)
-    paragraphs = [[sentence_item(row, can_edit) for row in paragraph] for paragraph in rows]
     return render(
         request,
         "annotations/article_detail.html",
         {
             "article": article,
-            "paragraphs": paragraphs,
-            "progress": selectors.article_progress(
-                article, [row for group in rows for row in group]
-            ),
+            **_window_context(article, window, can_edit, earlier=True, later=True),
+            "progress": selectors.article_progress(article, request.user),
             "can_edit": can_edit,
             "labels": Label.choices,
             "label_names": LABEL_NAMES,
@@ -109,6 +133,49 @@ def article_detail(request, pk: int):
             "shortcuts": selectors.shortcuts_enabled(request.user),
         },
     )
+
+
+@login_required
+def article_window(request, pk: int):
+    """The review page's next window: the sentences after index `after`, or before index
+    `before`, in the page's markup with the way on, for htmx to add as the reviewer scrolls or
+    moves on."""
+    article = _visible_article(request, pk)
+    after, before = as_id(request.GET.get("after")), as_id(request.GET.get("before"))
+    if (after is None) == (before is None):
+        return HttpResponse(
+            "Name the sentences to show: after=<index> or before=<index>.",
+            status=400,
+            content_type="text/plain",
+        )
+    window = selectors.review_window(
+        article, request.user, after=after, before=before, limit=settings.REVIEW_WINDOW
+    )
+    can_edit = can_edit_article(request.user, article)
+    context = _window_context(
+        article, window, can_edit, earlier=before is not None, later=after is not None
+    )
+    response = render(request, "annotations/_sentence_window.html", context)
+    # Which sentences came ("101-200", numbers for people), for the page to announce.
+    ends = window.rows[:1] + window.rows[-1:]
+    response[WINDOW_HEADER] = "-".join(str(row.sentence.index + 1) for row in ends)
+    return response
+
+
+def _visible_article(request, pk: int):
+    """The article, if the user sees it; its body stays unread (the page shows sentences)."""
+    return get_object_or_404(articles_visible_to(request.user).defer("body"), pk=pk)
+
+
+def _window_context(article, window, can_edit: bool, *, earlier: bool, later: bool) -> dict:
+    """A window's paragraphs and, on the sides asked for, where the sentences beside it load
+    from."""
+    url = reverse("annotations:article_window", args=[article.pk])
+    return {
+        "paragraphs": paragraphs(window.rows, can_edit),
+        "earlier_url": f"{url}?before={window.earlier}" if earlier and window.earlier else "",
+        "later_url": f"{url}?after={window.later}" if later and window.later is not None else "",
+    }
 
 
 def _sentence_row(pk, user) -> SentenceRow:
@@ -216,8 +283,7 @@ def next_sentence(request):
     if claim is None:
         messages.info(request, NOTHING_TO_ASSIGN)
         return redirect("annotations:article_list")
-    url = reverse("annotations:article_detail", args=[claim.sentence.article_id])
-    return redirect(f"{url}#s{claim.sentence.index}")
+    return redirect(review_url(claim.sentence.article_id, claim.sentence.index))
 
 
 @login_required

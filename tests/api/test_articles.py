@@ -107,3 +107,62 @@ def test_an_upload_without_a_file_is_a_400(pipeline):
     response = pipeline.post("/api/articles/", {"title": "x"}, format="multipart")
     assert response.status_code == 400
     assert response.json()["errors"]["file"] == ["This field is required."]
+
+
+def test_the_detail_gives_a_window_and_its_next_link_leads_through_every_sentence_once(
+    pipeline, settings
+):
+    settings.REVIEW_WINDOW = 7
+    body = "\n".join(
+        f"Officials said {n} people were hurt. It rained on day {n}." for n in range(12)
+    )
+    pipeline.post("/api/articles/", {**ARTICLE, "body": body})
+    article = Article.objects.get()
+    page = pipeline.get(f"/api/articles/{article.pk}/").json()
+    assert page["sentence_count"] == 24 and len(page["sentences"]) == 7
+    assert page["body"] is None  # only when asked for: it can be megabytes
+    assert page["sentences_next"] == f"http://testserver/api/articles/{article.pk}/?after=6"
+    seen = []
+    while True:
+        seen += [(s["index"], s["text"]) for s in page["sentences"]]
+        if page["sentences_next"] is None:
+            break
+        page = pipeline.get(page["sentences_next"]).json()
+        assert page["sentence_count"] == 24
+    expected = article.sentences.order_by("index").values_list("index", "text")
+    assert seen == list(expected) and len(seen) == 24
+
+
+def test_the_detail_window_takes_a_limit_and_the_body_on_request(pipeline):
+    pipeline.post("/api/articles/", ARTICLE)
+    article = Article.objects.get()
+    page = pipeline.get(f"/api/articles/{article.pk}/?limit=1&body=true").json()
+    assert page["body"] == ARTICLE["body"]
+    assert [s["index"] for s in page["sentences"]] == [0]
+    # The next window keeps the limit, not the body.
+    assert page["sentences_next"].endswith(f"/api/articles/{article.pk}/?after=0&limit=1")
+    last = pipeline.get(page["sentences_next"]).json()
+    assert [s["index"] for s in last["sentences"]] == [1] and last["body"] is None
+    assert last["sentences_next"] is None
+    past_the_end = pipeline.get(f"/api/articles/{article.pk}/?after=5").json()
+    assert past_the_end["sentences"] == [] and past_the_end["sentences_next"] is None
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("after=x", "after"),
+        ("after=-1", "after"),
+        ("after=%25s", "after"),
+        ("after=99999999999999999999", "after"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("body=maybe", "body"),
+    ],
+)
+def test_a_bad_window_is_a_400_naming_the_parameter(pipeline, query, field):
+    pipeline.post("/api/articles/", ARTICLE)
+    article = Article.objects.get()
+    response = pipeline.get(f"/api/articles/{article.pk}/?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]

@@ -77,8 +77,8 @@ def test_the_article_page_takes_the_same_queries_however_many_sentences_and_labe
     assert queries_for(client, f"/api/articles/{short.pk}/") == queries_for(
         client, f"/api/articles/{long.pk}/"
     )
-    # Token, article, its body, sentences, candidates, my annotations, label counts.
-    with django_assert_max_num_queries(7):
+    # Token, article, sentences, candidates, my annotations, label counts.
+    with django_assert_max_num_queries(6):
         client.get(f"/api/articles/{long.pk}/")
 
 
@@ -107,6 +107,37 @@ def test_articles_filter_by_search_progress_and_precompute_status(reviewer):
     assert failed["precompute_error"] == "ValueError: boom"
     row = client.get("/api/articles/?progress=done").json()["results"][0]
     assert row["sentence_count"] == row["labelled_by_me"] == row["labelled_by_anyone"] == 3
+
+
+def test_articles_show_their_kept_figures_and_hide_hidden_ones(reviewer, moderator):
+    shown, hidden = load_articles(2)
+    Article.objects.filter(pk=hidden.pk).update(hidden=True)
+    first = shown.sentences.order_by("index").first()
+    for user in (reviewer, moderator):
+        annotation_save(sentence=first, reviewer=user, changes={"label": "sourced"})
+
+    def rows(user, query=""):
+        return client_for(user).get(f"/api/articles/?{query}").json()["results"]
+
+    [row] = rows(reviewer)
+    assert row["id"] == shown.pk
+    assert (row["labelled_by_me"], row["labelled_by_anyone"], row["reached_overlap"]) == (1, 1, 1)
+    assert [row["id"] for row in rows(moderator)] == [hidden.pk, shown.pk]
+    assert [row["id"] for row in rows(moderator, "hidden=true")] == [hidden.pk]
+    assert rows(reviewer, "hidden=true") == []
+
+
+def test_the_article_list_counts_nothing(reviewer):
+    load_articles(3)
+    with CaptureQueriesContext(connection) as captured:
+        response = client_for(reviewer).get("/api/articles/?page_size=2")
+    assert response.status_code == 200 and response.json()["next"]
+    assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+
+
+def test_a_bad_article_cursor_is_a_400(reviewer):
+    response = client_for(reviewer).get("/api/articles/?cursor=garbage")
+    assert response.status_code == 400 and "cursor" in response.json()["errors"]
 
 
 def test_sentences_filter_by_article_score_suggestion_and_what_i_labelled(reviewer):
@@ -177,7 +208,7 @@ def test_the_article_page_shows_sentences_candidates_my_labels_and_counts_once_i
         annotation_save(sentence=sentence, reviewer=other_reviewer, changes={"label": "disputed"})
     annotation_save(sentence=first, reviewer=reviewer, changes={"label": "sourced"})
 
-    body = client_for(reviewer).get(f"/api/articles/{article.pk}/").json()
+    body = client_for(reviewer).get(f"/api/articles/{article.pk}/?body=true").json()
     assert body["precompute_status"] == "done" and body["precompute_error"] == ""
     assert body["body"] == article.body
     sentences = body["sentences"]

@@ -55,6 +55,13 @@ def test_a_script_gets_the_same_token_with_username_and_password(client, reviewe
     ]
 
 
+def test_a_username_longer_than_any_is_refused_as_bad_input(reviewer):
+    """Found by schemathesis on PostgreSQL: the failed login's record could not hold it (500)."""
+    response = client_for().post("/api/auth/token/", {"username": "u" * 300, "password": "pw"})
+    assert response.status_code == 400
+    assert "150" in response.json()["errors"]["username"][0]
+
+
 def test_a_bad_or_missing_token_is_a_401_that_names_the_scheme():
     response = me_with("0" * 40)
     assert response.status_code == 401

@@ -68,8 +68,8 @@ def test_progress_counts_sentences_with_k_counted_labels(moderator, settings):
     )
 
 
-def test_progress_is_one_query(django_assert_num_queries, article):
-    with django_assert_num_queries(1):
+def test_progress_is_two_queries_over_the_stored_figures(django_assert_num_queries, article):
+    with django_assert_num_queries(2):
         overlap_progress()
 
 

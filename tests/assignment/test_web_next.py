@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def goes_to(response, article, index: int) -> bool:
     return (
-        response.status_code == 302 and response["Location"] == f"/articles/{article.pk}/#s{index}"
+        response.status_code == 302
+        and response["Location"] == f"/articles/{article.pk}/?at={index}#s{index}"
     )
 
 
@@ -49,7 +50,7 @@ def test_k_spreads_reviewers_over_sentences(article, client):
     for name in ("r1", "r2", "r3"):
         client.force_login(make_reviewer(name))
         targets.append(client.get("/next/")["Location"])
-    assert targets == [f"/articles/{article.pk}/#s{index}" for index in (1, 2, 0)]
+    assert targets == [f"/articles/{article.pk}/?at={index}#s{index}" for index in (1, 2, 0)]
 
 
 def test_when_nothing_needs_me_it_says_so(article, client):

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from annotations.corpus.models import Article
 from tests.reviewing import add_candidate, label, load_article, sentence
@@ -86,15 +88,111 @@ def test_an_unknown_filter_value_is_reported_and_ignored(reviewer, client, artic
     assert titles(html) == ["Fresh article", "Half done", "All done"]
 
 
-def test_it_pages_and_keeps_the_filters(reviewer, client):
+def links(html: str) -> dict[str, str]:
+    """The pager's links by their text, unescaped."""
+    nav = html[html.index('<nav class="pager"') :] if '<nav class="pager"' in html else ""
+    return {text: href.replace("&amp;", "&") for href, text in re.findall(PAGER_LINK, nav)}
+
+
+PAGER_LINK = r'<a href="([^"]+)"[^>]*>(First|Previous|Next|Last)</a>'
+
+
+@pytest.fixture
+def reports():
+    """55 articles, several published on each day (the id orders them within a day)."""
     for n in range(55):
         load_article(f"Report {n:02}", "One.", f"https://e.example/{n}", f"202201{n % 28 + 1:02}")
+    return [a.title for a in Article.objects.order_by("-published_on", "-id")]
+
+
+def test_it_pages_by_cursor_and_keeps_the_filters(reviewer, client, reports):
     client.force_login(reviewer)
-    html = get(client, q="Report")
-    assert len(titles(html)) == 50 and "Page 1 of 2" in html
-    assert 'href="?q=Report&amp;page=2"' in html
-    assert len(titles(get(client, q="Report", page=2))) == 5
-    assert len(titles(get(client, q="Report", page="last-one"))) == 50  # a bad page: the first
+    first = get(client, q="Report")
+    assert titles(first) == reports[:50]
+    assert set(links(first)) == {"Next", "Last"}
+    assert "q=Report" in links(first)["Next"] and "page=" not in links(first)["Next"]
+    second = client.get(links(first)["Next"]).content.decode()
+    assert titles(second) == reports[50:]
+    assert set(links(second)) == {"First", "Previous"}
+    back = client.get(links(second)["Previous"]).content.decode()
+    assert titles(back) == reports[:50] and set(links(back)) == {"Next", "Last"}
+    assert titles(client.get(links(first)["Last"]).content.decode()) == reports[5:]
+
+
+def test_the_last_page_is_the_last_rows_and_leads_back(reviewer, client, reports):
+    client.force_login(reviewer)
+    last = get(client, last=1)
+    assert titles(last) == reports[5:]  # a full page, ending with the oldest
+    assert set(links(last)) == {"First", "Previous"}
+    assert titles(client.get(links(last)["Previous"]).content.decode()) == reports[:5]
+
+
+def test_it_pages_the_candidates_order_through_ties(reviewer, client, reports):
+    client.force_login(reviewer)
+    # All but two have no candidates (no top score): ties broken by id, never by position.
+    add_candidate(sentence(Article.objects.get(title="Report 03"), 0), 0.9)
+    add_candidate(sentence(Article.objects.get(title="Report 40"), 0), 0.4)
+    first = get(client, sort="candidates")
+    second = client.get(links(first)["Next"]).content.decode()
+    seen = titles(first) + titles(second)
+    assert seen[:2] == ["Report 03", "Report 40"] and sorted(seen) == sorted(reports)
+
+
+def test_a_page_counts_nothing(reviewer, client, reports):
+    client.force_login(reviewer)
+    with CaptureQueriesContext(connection) as captured:
+        get(client, last=1)
+    assert not [q["sql"] for q in captured if "COUNT(" in q["sql"].upper()]
+    assert "in all" not in get(client)
+
+
+# Not base64, not a list, not JSON, an id past 64 bits, a date that is none, a NaN score.
+BAD_CURSORS = [
+    ("newest", "garbage!"),
+    ("newest", "W10"),
+    ("newest", "eyJ4Ijox"),
+    ("newest", "WyJuZXdlc3QiLCAiMjAyMi0wMS0wMSIsIDExODA1OTE2MjA3MTc0MTEzMDM0MjRd"),
+    ("newest", "WyJuZXdlc3QiLCAiMjAyMi0xMy0wMSIsIDFd"),
+    ("candidates", "WyJjYW5kaWRhdGVzIiwgMSwgTmFOLCAzXQ"),
+]
+
+
+@pytest.mark.parametrize(("sort", "cursor"), BAD_CURSORS)
+def test_a_bad_cursor_shows_the_first_page_and_says_why(reviewer, client, reports, sort, cursor):
+    client.force_login(reviewer)
+    html = get(client, sort=sort, before=cursor)
+    assert "That page link does not fit this list" in html
+    assert len(titles(html)) == 50
+
+
+def test_a_cursor_of_another_sort_is_refused(reviewer, client, reports):
+    client.force_login(reviewer)
+    following = links(get(client))["Next"]
+    html = client.get(following.replace("?", "?sort=candidates&")).content.decode()
+    assert "That page link does not fit this list" in html
+
+
+def test_an_old_page_number_shows_the_first_page(reviewer, client, reports):
+    client.force_login(reviewer)
+    assert titles(get(client, page=2)) == reports[:50]
+    assert titles(get(client, page="last-one")) == reports[:50]
+
+
+def test_hidden_articles_are_listed_for_moderators_only(reviewer, moderator, client, articles):
+    fresh, _, _ = articles
+    Article.objects.filter(pk=fresh.pk).update(hidden=True)
+    client.force_login(reviewer)
+    assert "Fresh article" not in titles(get(client))
+    client.force_login(moderator)
+    assert "Fresh article" in titles(get(client))
+
+
+def test_the_progress_box_says_when_it_was_counted(reviewer, client, articles):
+    client.force_login(reviewer)
+    html = get(client)
+    assert "2 of 6 sentences have the reviewers they need" not in html  # k = 2: one has two
+    assert "1 of 6 sentences have the reviewers they need" in html
+    assert "at most a minute ago" in html
 
 
 def test_it_needs_a_login(client):

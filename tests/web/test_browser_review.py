@@ -17,6 +17,21 @@ EVIDENCE_URL = "https://apnews.com/article/russia-ukraine-peskov"
 NOTE = "Check the AP copy for the exact wording"
 
 
+def select_text(page, sentence: str, text: str) -> None:
+    """Select `text` in the sentence (a selector) as a reviewer would with the mouse."""
+    page.evaluate(
+        """([sentence, text]) => {
+            const node = document.querySelector(`${sentence} .sentence-text`).firstChild;
+            const range = document.createRange();
+            range.setStart(node, node.data.indexOf(text));
+            range.setEnd(node, node.data.indexOf(text) + text.length);
+            getSelection().removeAllRanges();
+            getSelection().addRange(range);
+        }""",
+        [sentence, text],
+    )
+
+
 def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
     log_in, live_server, users, seed_article, script_errors, tmp_path
 ):
@@ -75,17 +90,7 @@ def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
     # Text selected in a sentence before tagging becomes the claim span.
     expect(page.locator("#s4")).to_be_focused()
     claim = "'false flag' operations"
-    page.evaluate(
-        """claim => {
-            const node = document.querySelector('#s4 .sentence-text').firstChild;
-            const range = document.createRange();
-            range.setStart(node, node.data.indexOf(claim));
-            range.setEnd(node, node.data.indexOf(claim) + claim.length);
-            getSelection().removeAllRanges();
-            getSelection().addRange(range);
-        }""",
-        claim,
-    )
+    select_text(page, "#s4", claim)
     page.keyboard.press("3")
     expect(page.locator("#s4 mark")).to_have_text(claim)
 
@@ -310,7 +315,7 @@ def test_g_goes_to_the_highest_scored_unlabelled_sentence_of_any_article(
     for sentence, key in zip(ranked[:3], "103", strict=True):
         page.keyboard.press("g")
         expect(page).to_have_url(
-            f"{live_server.url}/articles/{sentence.article_id}/#s{sentence.index}"
+            f"{live_server.url}/articles/{sentence.article_id}/?at={sentence.index}#s{sentence.index}"
         )
         expect(page.locator(f"#s{sentence.index}")).to_be_focused()
         page.keyboard.press(key)  # labelled, it is no longer next

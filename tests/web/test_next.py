@@ -14,9 +14,9 @@ def test_it_goes_to_the_highest_scored_sentence_i_have_not_labelled(reviewer, cl
     add_candidate(sentence(second, 1), 0.9)
     add_candidate(sentence(second, 0), 0.8)
     client.force_login(reviewer)
-    assert client.get("/next/")["Location"] == f"/articles/{second.pk}/#s1"
+    assert client.get("/next/")["Location"] == f"/articles/{second.pk}/?at=1#s1"
     label(sentence(second, 1), reviewer, "sourced")
-    assert client.get("/next/")["Location"] == f"/articles/{second.pk}/#s0"
+    assert client.get("/next/")["Location"] == f"/articles/{second.pk}/?at=0#s0"
 
 
 def test_other_reviewers_labels_and_locked_articles_do_not_count(reviewer, other_reviewer, client):
@@ -28,7 +28,7 @@ def test_other_reviewers_labels_and_locked_articles_do_not_count(reviewer, other
     add_candidate(sentence(open_article, 0), 0.1)
     label(sentence(open_article, 0), other_reviewer, "sourced")
     client.force_login(reviewer)
-    assert client.get("/next/")["Location"] == f"/articles/{open_article.pk}/#s0"
+    assert client.get("/next/")["Location"] == f"/articles/{open_article.pk}/?at=0#s0"
 
 
 def test_when_everything_is_labelled_it_says_so(reviewer, client):

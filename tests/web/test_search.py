@@ -33,8 +33,8 @@ def test_it_finds_sentences_in_every_article_and_links_to_them(reviewer, client,
     client.force_login(reviewer)
     html = search(client, "false flag")
     assert "2 sentences match" in html
-    assert f'href="/articles/{first.pk}/#s1">Moscow called the shelling a false flag' in html
-    assert f'href="/articles/{second.pk}/#s0">Reuters reported new false flag claims.' in html
+    assert f'href="/articles/{first.pk}/?at=1#s1">Moscow called the shelling a false flag' in html
+    assert f'href="/articles/{second.pk}/?at=0#s0">Reuters reported new false flag claims.' in html
     assert "Troops moved at dawn." not in html
 
 

@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from annotations.candidates.labelfile import LabelFileError
+from annotations.corpus.services import analyze_tables
+from annotations.training.models import LabelledSentence
 from annotations.training.services import (
     import_labelled_file,
     schedule_retraining_if_due,
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+")
 
     def handle(self, *args, files, **options):
-        failures = 0
+        failures = imported = 0
         for path in files:
             try:
                 with transaction.atomic():
@@ -28,9 +30,12 @@ class Command(BaseCommand):
                 failures += 1
                 self.stderr.write(f"failed: {error}")
                 continue
+            imported += result.rows
             self.stdout.write(
                 f"{path}: {result.rows} sentences ({result.created} new, {result.updated} updated)"
             )
+        if imported:
+            analyze_tables(LabelledSentence)  # the training and evaluation reads plan from it
         if run := schedule_retraining_if_due():
             if waits_for_train_candidates(run):
                 self.stdout.write(

@@ -7,10 +7,16 @@
 // and then the label buttons, which act on it; single-key shortcuts work only while the focus is
 // in the article, and not at all when the reviewer turned them off; every outcome is announced
 // in the page's one live region (#save-status).
+//
+// A long article comes a window of sentences at a time: htmx loads the next (or, opened
+// mid-article, the earlier) window when its edge scrolls into view or its button is pressed, and
+// j/k past the last (first) sentence loaded load it and move on into it. Everything here listens
+// on the page, not on each sentence, so it works the same on sentences loaded later.
 "use strict";
 
 (function () {
   const FRAGMENT_HEADER = "X-Sentence-Fragment";
+  const WINDOW_HEADER = "X-Sentence-Window";
 
   const review = document.getElementById("review");
   const container = document.getElementById("sentences");
@@ -33,7 +39,8 @@
   const queue = []; // {id, url, fields}
   let sending = false;
   // Only the current sentence's own controls are Tab stops; the toolbar shows which it is.
-  const roving = review && RovingItems(container, ".sentence", "summary, a[href]", showInToolbar);
+  const roving =
+    review && RovingItems(container, ".sentence", "summary, a[href]", showInToolbar, loadWindow);
   let detailsFor = null; // {id, span} while the details dialog is open
   let lastOutcome = ""; // what the live region says when nothing waits to be sent again
 
@@ -57,6 +64,70 @@
       if (!el.dataset.label) return el;
     }
     return from;
+  }
+
+  // After an action on `from`: the next sentence without a label from it on; when the loaded
+  // ones have none, the next window's first (loading it), else the first without from the top.
+  function moveOn(from) {
+    const all = roving.items();
+    const next = all.slice(all.indexOf(from)).find((el) => !el.dataset.label);
+    if (next || !document.getElementById("load-later")) {
+      roving.focus(next || nextUnlabelled(from));
+      return;
+    }
+    roving.focus(all[all.length - 1]);
+    roving.move(1);
+  }
+
+  // Load the window beyond the loaded sentences (step 1: after them, -1: before) by its edge's
+  // button, as scrolling to it would; a promise of whether it came.
+  const windowWaits = new Map(); // edge → the resolve() of each promise waiting for it
+  function loadWindow(step) {
+    const edge = document.getElementById(step > 0 ? "load-later" : "load-earlier");
+    if (!edge) return Promise.resolve(false);
+    const button = edge.querySelector("button");
+    if (!button.classList.contains("htmx-request")) htmx.trigger(button, "click");
+    return new Promise((resolve) => {
+      windowWaits.set(edge, [...(windowWaits.get(edge) || []), resolve]);
+    });
+  }
+
+  // What a window's arrival moves: the reader's place when sentences come in above, and the
+  // focus when the edge's button had it.
+  const displaced = new WeakMap(); // edge → {anchor, top, focused}
+  function beforeWindowSwap(event) {
+    const edge = event.detail.target;
+    if (!edge.matches(".window-edge")) return;
+    if (event.detail.xhr.getResponseHeader(WINDOW_HEADER) === null) {
+      event.detail.shouldSwap = false; // a login or error page, not sentences
+      return;
+    }
+    const anchor = edge.id === "load-earlier" ? edge.nextElementSibling : null;
+    const top = anchor && anchor.getBoundingClientRect().top;
+    displaced.set(edge, { anchor, top, focused: edge.contains(document.activeElement) });
+  }
+
+  function afterWindowRequest(event) {
+    const edge = event.detail.target;
+    if (!edge || !edge.matches(".window-edge")) return;
+    const loaded = !edge.isConnected; // the window took the edge's place
+    if (loaded) {
+      const { anchor, top, focused } = displaced.get(edge);
+      if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - top);
+      const [first, last] = event.detail.xhr.getResponseHeader(WINDOW_HEADER).split("-");
+      if (focused) {
+        const number = edge.id === "load-earlier" ? last : first;
+        roving.focus(document.getElementById(`s${number - 1}`));
+      }
+      announce(first ? `Sentences ${first} to ${last} loaded.` : "No more sentences.");
+    } else {
+      announce(
+        "More sentences could not be loaded (connection or server problem): " +
+          "move on or press the button to try again.",
+      );
+    }
+    for (const resolve of windowWaits.get(edge) || []) resolve(loaded);
+    windowWaits.delete(edge);
   }
 
   // What the sentence is about to be saved as, for its status line.
@@ -136,7 +207,7 @@
     el.dataset.label = url === review.dataset.clearUrl ? "" : fields.label || el.dataset.label;
     setStatus(el, "saving", `Saving ${describe(el)}…`);
     showInToolbar(el);
-    roving.focus(nextUnlabelled(el));
+    moveOn(el);
     flush();
   }
 
@@ -189,6 +260,7 @@
     };
     let outcome = "failed";
     const onBeforeSwap = (event) => {
+      if (event.detail.target.id !== item.id) return; // a window of sentences coming in
       const xhr = event.detail.xhr;
       if (!xhr.getResponseHeader(FRAGMENT_HEADER)) {
         event.detail.shouldSwap = false; // a login or error page, not the sentence
@@ -308,6 +380,8 @@
   roving.listen(review, shortcutsOn, onShortcut);
 
   document.addEventListener("click", onClick);
+  document.addEventListener("htmx:beforeSwap", beforeWindowSwap);
+  document.addEventListener("htmx:afterRequest", afterWindowRequest);
   // The room the sticky toolbar takes, for the page's scroll padding (none when it scrolls).
   function reserveToolbarSpace() {
     const sticky = getComputedStyle(toolbar).position === "sticky";
@@ -351,5 +425,13 @@
 
   const fromHash = window.location.hash && document.getElementById(window.location.hash.slice(1));
   const linked = fromHash && fromHash.matches(".sentence") ? fromHash : null;
+  const params = new URLSearchParams(window.location.search);
+  const wanted = window.location.hash.match(/^#s(\d+)$/);
+  if (!linked && wanted && !params.has("at")) {
+    // A link to a sentence outside the first window: open the window holding it.
+    params.set("at", wanted[1]);
+    window.location.replace(`?${params}${window.location.hash}`);
+    return;
+  }
   roving.focus(linked || nextUnlabelled(roving.items()[0]));
 })();

@@ -1,9 +1,11 @@
 // One current item in a list (the review page's sentences, the moderation queue's items): only
 // its own controls are Tab stops (a roving tabindex), so Tab never moves on to another item;
-// focusing the item itself, the arrow keys or j/k make another one current.
+// focusing the item itself, the arrow keys or j/k make another one current. A list shown a window
+// at a time passes `loadBeyond(step)`: moving past its first or last item loads the items beyond
+// (a promise of whether any came) and moves on into them.
 "use strict";
 
-window.RovingItems = function (container, itemSelector, controlSelector, onCurrent) {
+window.RovingItems = function (container, itemSelector, controlSelector, onCurrent, loadBeyond) {
   const TEXT_ENTRY = 'input:not([type="checkbox"]), textarea, select, [contenteditable]';
   let currentId = null;
 
@@ -42,7 +44,11 @@ window.RovingItems = function (container, itemSelector, controlSelector, onCurre
   function move(step) {
     const all = items();
     const here = all.indexOf(current());
-    focus(here === -1 ? all[0] : all[Math.min(Math.max(here + step, 0), all.length - 1)]);
+    const next = all[here + step];
+    if (here === -1) focus(all[0]);
+    else if (next) focus(next);
+    else if (!loadBeyond) focus(all[here]);
+    else loadBeyond(step).then((loaded) => (loaded ? move(step) : focus(all[here])));
   }
 
   // Keys count only while the focus is in `scope`: never on the header's links, in a text field
