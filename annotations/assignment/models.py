@@ -1,7 +1,10 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 
-from annotations.corpus.models import Sentence
+from annotations.corpus.models import Article, Sentence
+
+NO_SCORE = -1.0  # a sentence without a candidate: after every scored one in the queue
 
 
 class ReviewClaim(models.Model):
@@ -27,3 +30,39 @@ class ReviewClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer_id} holds {self.sentence_id} until {self.expires_at:%H:%M}"
+
+
+class SentenceWork(models.Model):
+    """What "next" needs to know of a sentence, one row each, kept in the transaction of every
+    write that changes it (services.py, receivers of the signals those writes send). The rows
+    of open articles still under their k are the work queue: the partial index `work_queue`
+    holds them in "next" order, so "next" reads its first few at any corpus size. Each column
+    has one kind of write that sets it (labels, candidates, the article), so writes racing on a
+    sentence never undo each other's."""
+
+    sentence = models.OneToOneField(
+        Sentence, on_delete=models.CASCADE, primary_key=True, related_name="work"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    index = models.PositiveIntegerField(help_text="the sentence's, for the queue's order")
+    score = models.FloatField(help_text="the latest candidate's; -1 without one")
+    votes = models.PositiveIntegerField(default=0, help_text="counted (not rejected) labels")
+    needed = models.PositiveSmallIntegerField(
+        help_text="the article's overlap k (its own, else REVIEW_OVERLAP when it was written)"
+    )
+    article_open = models.BooleanField(help_text="the article is neither locked nor hidden")
+
+    class Meta:
+        verbose_name_plural = "sentence work"
+        indexes = [
+            models.Index(
+                fields=["-score", "article", "index"],
+                condition=Q(article_open=True, votes__lt=F("needed")),
+                name="work_queue",
+            ),
+            # An article's rows: its writes, and "next" among the articles a reviewer started.
+            models.Index(fields=["article", "index"], name="work_by_article"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sentence_id}: {self.votes} of {self.needed}"

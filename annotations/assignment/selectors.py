@@ -1,14 +1,16 @@
 """Reads for review assignment: the load of each sentence (its counted labels and the live claims
-on it), which sentences "next" may hand a reviewer, and the project's progress towards k."""
+on it), the work queue and which of its sentences "next" may hand a reviewer, and the project's
+progress towards k."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -27,7 +29,12 @@ from annotations.review.models import Annotation, SentencesByVotes
 from annotations.review.selectors import counted_annotations, overlap_sql
 from annotations.roles import is_moderator
 
-from .models import ReviewClaim
+from .models import NO_SCORE, ReviewClaim, SentenceWork
+
+# "Next" order: the highest score first, then article and sentence order.
+QUEUE_ORDER = ("-score", "article_id", "index")
+# SentenceWork's fields in the order work_rows() gives them.
+WORK_COLUMNS = ("sentence", "article", "index", "score", "votes", "needed", "article_open")
 
 PROGRESS_MAX_AGE = 60  # seconds the article list's project-wide progress may be old
 
@@ -47,11 +54,44 @@ def _count_per_sentence(queryset: QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def counted_votes() -> Coalesce:
+    """A sentence's counted labels, as an expression over sentences or their work rows."""
+    return _count_per_sentence(counted_annotations())
+
+
 def sentence_load(now: datetime.datetime):
     """A sentence's load, as an expression over sentences: its counted labels plus the live
-    claims on it. Counted from the labels themselves, not their tally, so that it is exact
-    inside the claiming transaction."""
-    return _count_per_sentence(counted_annotations()) + _count_per_sentence(live_claims(now))
+    claims on it. Counted from the labels themselves, so that it is exact inside the claiming
+    transaction."""
+    return counted_votes() + _count_per_sentence(live_claims(now))
+
+
+def latest_score() -> Coalesce:
+    """The score of a sentence's latest candidate (its newest detector version's: precompute
+    replaces them all), as an expression over sentences or their work rows (NO_SCORE without
+    one). Ordered by the version, the (sentence, version) index serves it: ordered by id,
+    PostgreSQL without statistics walks the whole table backwards for each sentence."""
+    latest = Candidate.objects.filter(sentence=OuterRef("pk")).order_by("-detector_version_id")
+    return Coalesce(Subquery(latest.values("score")[:1]), Value(NO_SCORE))
+
+
+def work_rows(sentences: QuerySet[Sentence]) -> QuerySet:
+    """SentenceWork's columns of the given sentences computed from scratch, as tuples in
+    WORK_COLUMNS order."""
+    return (
+        sentences.order_by()
+        .annotate(
+            work_score=latest_score(),
+            work_votes=counted_votes(),
+            work_needed=overlap_sql(F("article__overlap")),
+            work_open=ExpressionWrapper(
+                Q(article__locked=False, article__hidden=False), output_field=BooleanField()
+            ),
+        )
+        .values_list(
+            "pk", "article_id", "index", "work_score", "work_votes", "work_needed", "work_open"
+        )
+    )
 
 
 def sentence_loads(sentence_ids: list[int], now: datetime.datetime) -> dict[int, int]:
@@ -60,29 +100,50 @@ def sentence_loads(sentence_ids: list[int], now: datetime.datetime) -> dict[int,
     return dict(loads.values_list("pk", "load"))
 
 
-def eligible_sentences(user, now: datetime.datetime) -> QuerySet[Sentence]:
-    """The sentences "next" may hand the user, best first: in an article neither locked nor
-    hidden, not labelled nor passed over by the user, with a load under their overlap k.
-    Highest candidate score first; with ASSIGNMENT_FAVOUR_STARTED, sentences of articles the
-    user has labelled in come before all others."""
-    mine = Annotation.objects.filter(reviewer=user)
-    passed_over = ReviewClaim.objects.filter(reviewer=user, skipped=True)
-    latest_score = (
-        Candidate.objects.filter(sentence=OuterRef("pk")).order_by("-pk").values("score")[:1]
-    )
-    order = [F("score").desc(nulls_last=True), "article_id", "index"]
-    if settings.ASSIGNMENT_FAVOUR_STARTED:
-        order.insert(0, Exists(mine.filter(sentence__article=OuterRef("article"))).desc())
+def work_queue() -> QuerySet[SentenceWork]:
+    """The sentences that still need reviewers, in "next" order: of open articles, under their
+    k, highest candidate score first (then article and sentence order). The condition and the
+    order of the `work_queue` index, which serves it."""
+    queue = SentenceWork.objects.filter(article_open=True, votes__lt=F("needed"))
+    return queue.order_by(*QUEUE_ORDER)
+
+
+def work_queue_after(position: tuple[float, int, int] | None) -> QuerySet[SentenceWork]:
+    """The work queue from the row after `position` (that row's score, article and index; None:
+    from the start). The score bounds the index range; the rows tying with it are filtered."""
+    queue = work_queue()
+    if position is None:
+        return queue
+    score, article_id, index = position
     return (
-        Sentence.objects.filter(article__locked=False, article__hidden=False)
-        .filter(~Exists(mine.filter(sentence=OuterRef("pk"))))
-        .filter(~Exists(passed_over.filter(sentence=OuterRef("pk"))))
-        .alias(load=sentence_load(now), score=Subquery(latest_score))
-        .filter(load__lt=overlap_sql(F("article__overlap")))
-        .select_related("article")
-        .defer("article__body")
-        .order_by(*order)
+        queue.filter(score__lte=score)
+        .exclude(score=score, article_id__lt=article_id)
+        .exclude(score=score, article_id=article_id, index__lte=index)
     )
+
+
+def eligible_sentences(user, now: datetime.datetime) -> QuerySet[SentenceWork]:
+    """The work queue's rows "next" may hand the user, best first: not labelled nor passed over
+    by the user, with a load under k. Narrowed to a few rows by key (assignment.services walks
+    the queue): the probes of those rows are the whole cost. The load under k implies the
+    queue's own condition, which is not repeated: PostgreSQL would read the queue's whole
+    index to combine it with the keys."""
+    mine = Annotation.objects.filter(reviewer=user, sentence=OuterRef("pk"))
+    passed_over = ReviewClaim.objects.filter(reviewer=user, skipped=True, sentence=OuterRef("pk"))
+    return (
+        SentenceWork.objects.filter(~Exists(mine), ~Exists(passed_over), article_open=True)
+        .alias(load=F("votes") + _count_per_sentence(live_claims(now)))
+        .filter(load__lt=F("needed"))
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def started_articles(user, labels: int) -> list[int]:
+    """The articles of the user's latest `labels` labels: those they are working on, read
+    through their own labels only."""
+    latest = Annotation.objects.filter(reviewer=user).order_by("-pk").values("sentence")[:labels]
+    articles = Sentence.objects.filter(pk__in=latest).values_list("article_id", flat=True)
+    return list(articles.order_by().distinct())
 
 
 def held_claim(user, now: datetime.datetime) -> ReviewClaim | None:

@@ -1,24 +1,42 @@
 """Review assignment: "next" hands each reviewer a sentence that still needs labels from someone
 other than those who gave them, holding a short-lived claim on it so that reviewers asking at
 the same moment never push a sentence past its overlap k. The UI, the API and the beat sweep
-call these."""
+call these; the receivers below keep the work queue (SentenceWork) in the transaction of every
+write it follows, connected in apps.py."""
 
 import datetime
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from annotations.corpus.models import Article, Sentence
 from annotations.review.selectors import overlap_of, overlap_sql
 from annotations.roles import check_can_review
 
-from .models import ReviewClaim
-from .selectors import eligible_sentences, held_claim, sentence_loads
+from .models import ReviewClaim, SentenceWork
+from .selectors import (
+    WORK_COLUMNS,
+    counted_votes,
+    eligible_sentences,
+    held_claim,
+    latest_score,
+    sentence_loads,
+    started_articles,
+    work_queue,
+    work_queue_after,
+    work_rows,
+)
 
 # Sentence rows locked per attempt: enough that a few full ones do not cost a round trip each,
 # few enough that reviewers asking together spread over different sentences.
 CANDIDATES_PER_ATTEMPT = 5
+# Queue rows "next" reads at a time, best first, before it checks which the reviewer may take.
+WALK_STEP = 50
+# With ASSIGNMENT_FAVOUR_STARTED, the articles looked at first are those of the reviewer's latest
+# labels, this many: what they are working on, read in bounded time whatever their history.
+STARTED_LABELS = 50
 
 
 def next_sentence_for(user, skip: int | None = None) -> ReviewClaim | None:
@@ -49,17 +67,51 @@ def next_sentence_for(user, skip: int | None = None) -> ReviewClaim | None:
 
 
 def _lock_candidates(user, now: datetime.datetime) -> list:
-    """The best eligible sentences, their rows locked for this transaction. Rows other claimers
-    hold are skipped, so reviewers asking together spread over different sentences; when they
-    hold every eligible one, wait for the first: None from "next" must mean that nothing needs
-    the user, not that others were busy claiming. NO KEY: the lock label writes take on their
-    sentence (review's tallies) too, while a label's insert, which only needs KEY SHARE on its
-    sentence, is not held up."""
+    """The best eligible sentences, their queue rows locked for this transaction. Rows other
+    claimers hold are skipped, so reviewers asking together spread over different sentences;
+    when they hold every eligible one, wait for the first: None from "next" must mean that
+    nothing needs the user, not that others were busy claiming. Label writes update the same
+    rows (their counted labels), so a claim and a label on one sentence wait for each other."""
     eligible = eligible_sentences(user, now)
-    skipping = eligible.select_for_update(skip_locked=True, no_key=True, of=("self",))
-    return list(skipping[:CANDIDATES_PER_ATTEMPT]) or list(
-        eligible.select_for_update(no_key=True, of=("self",))[:1]
+    held_by_others = None
+    for step in _walk(user):
+        rows = eligible.filter(pk__in=step)
+        skipping = rows.select_for_update(skip_locked=True, no_key=True)
+        ids = list(skipping.values_list("pk", flat=True)[:CANDIDATES_PER_ATTEMPT])
+        if ids:
+            return _sentences(ids)
+        if held_by_others is None and rows.exists():
+            held_by_others = rows
+    if held_by_others is None:
+        return []
+    return _sentences(
+        held_by_others.select_for_update(no_key=True).values_list("pk", flat=True)[:1]
     )
+
+
+def _walk(user):
+    """The work queue's ids in steps of WALK_STEP, best first: with ASSIGNMENT_FAVOUR_STARTED,
+    first those of the articles of the user's latest labels, then the whole queue. Each read
+    is an index range PostgreSQL stops early in, or a few articles' rows, whatever the
+    statistics say."""
+    if settings.ASSIGNMENT_FAVOUR_STARTED:
+        started = work_queue().filter(article_id__in=started_articles(user, STARTED_LABELS))
+        rows = started.order_by().values_list("score", "article_id", "index", "pk")
+        ordered = [pk for *_, pk in sorted(rows, key=lambda row: (-row[0], row[1], row[2]))]
+        for start in range(0, len(ordered), WALK_STEP):
+            yield ordered[start : start + WALK_STEP]
+    position = None
+    while step := list(
+        work_queue_after(position).values_list("score", "article_id", "index", "pk")[:WALK_STEP]
+    ):
+        yield [pk for *_, pk in step]
+        position = step[-1][:3]
+
+
+def _sentences(ids: list[int]) -> list[Sentence]:
+    """The sentences of the given ids with their articles, in that order."""
+    found = Sentence.objects.select_related("article").defer("article__body").in_bulk(ids)
+    return [found[pk] for pk in ids]
 
 
 def _claim(user, sentence, now: datetime.datetime) -> ReviewClaim:
@@ -97,3 +149,67 @@ def sweep_expired_claims() -> int:
     reached = Q(sentence__tally__votes__gte=overlap_sql(F("sentence__article__overlap")))
     done, _ = ReviewClaim.objects.filter(reached, skipped=True).delete()
     return expired + done
+
+
+# The work queue: a row per sentence (SentenceWork), each column kept by the writes it follows.
+
+
+def rebuild_work_queue(article_ids: list[int] | None = None) -> None:
+    """Compute the work queue's rows from scratch, of every sentence or of the given articles':
+    after a bulk load that bypassed the services, or a change of REVIEW_OVERLAP (the rows keep
+    the k they were written with)."""
+    rows = SentenceWork.objects.all()
+    sentences = Sentence.objects.all()
+    if article_ids is not None:
+        rows = rows.filter(article_id__in=article_ids)
+        sentences = sentences.filter(article_id__in=article_ids)
+    with transaction.atomic():
+        rows.delete()
+        _insert_work(sentences)
+
+
+def _insert_work(sentences: QuerySet[Sentence]) -> None:
+    """Add the sentences' rows in one INSERT ... SELECT: nothing goes through Python."""
+    select, params = work_rows(sentences).query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(SentenceWork._meta.get_field(name).column) for name in WORK_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(SentenceWork._meta.db_table)} ({columns}) {select}", params
+        )
+
+
+def add_stored_articles(sender, article_ids: list[int], **kwargs) -> None:
+    """Receiver of corpus.services.articles_stored: new articles' sentences join the queue."""
+    _insert_work(Sentence.objects.filter(article_id__in=article_ids))
+
+
+def recount_votes(sender, sentence_ids: list[int], **kwargs) -> None:
+    """Receiver of review.services.labels_changed: the sentences' counted labels again (their
+    rows are locked by the write that sent it, so the count includes every committed label)."""
+    SentenceWork.objects.filter(pk__in=sentence_ids).update(votes=counted_votes())
+
+
+def rescore_articles(sender, article_ids: list[int], **kwargs) -> None:
+    """Receiver of detection.services.candidates_written: the articles' new scores."""
+    SentenceWork.objects.filter(article_id__in=article_ids).update(score=latest_score())
+
+
+def follow_articles(sender, article_ids: list[int], **kwargs) -> None:
+    """Receiver of moderation.services.article_flag_changed: a locked or hidden article's
+    sentences leave the queue, an unlocked or shown one's come back."""
+    for article in Article.objects.filter(pk__in=article_ids).only("overlap", "locked", "hidden"):
+        _follow(article)
+
+
+def follow_saved_article(sender, instance: Article, update_fields=None, **kwargs) -> None:
+    """Receiver of Article's post_save (the admin saves an article's overlap): the k and
+    openness of its sentences' rows."""
+    if update_fields is None or {"overlap", "locked", "hidden"} & set(update_fields):
+        _follow(instance)
+
+
+def _follow(article: Article) -> None:
+    SentenceWork.objects.filter(article=article).update(
+        needed=overlap_of(article), article_open=not (article.locked or article.hidden)
+    )

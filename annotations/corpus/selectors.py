@@ -1,12 +1,19 @@
 """Reads of articles and sentences on their own."""
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Window
 
 from annotations.roles import is_moderator_sql
 
 from .models import Article, Sentence
+
+SEARCH_MATCHES = 500  # matches ranked per search, at most
+# What ts_headline puts around a matched word: control characters, which sentences do not hold.
+# The page escapes the fragment, then marks what lies between them (web.search_presenters).
+HEADLINE_START, HEADLINE_STOP = "\x02", "\x03"
 
 
 def articles_visible_to(user) -> QuerySet[Article]:
@@ -20,20 +27,91 @@ def sentences_visible_to(user) -> QuerySet[Sentence]:
     return Sentence.objects.filter(Q(article__hidden=False) | is_moderator_sql(user))
 
 
-def search_sentences(query: str, user) -> QuerySet[Sentence]:
-    """Sentences matching query across the articles the user sees: PostgreSQL full-text search
-    (GIN index) ranked by relevance, or a plain substring match on SQLite."""
-    sentences = sentences_visible_to(user).select_related("article").defer("article__body")
-    if connection.vendor == "postgresql":
+def full_text_search() -> bool:
+    """Whether search_sentences() looks for words (PostgreSQL) rather than a substring."""
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of a sentence search. At most SEARCH_MATCHES matches are ranked: a common word
+    costs no more than a rare one, and no search counts every match."""
+
+    sentences: list[Sentence]  # best first, each with `headline` (None: no highlight)
+    number: int
+    start_index: int  # the 1-based position of its first sentence among the results
+    has_next: bool
+    matches: int  # how many sentences match, counted up to SEARCH_MATCHES
+    capped: bool  # more sentences match than the SEARCH_MATCHES ranked
+    no_terms: bool  # nothing to look for: only stop words ("the", "of") or punctuation
+
+
+def search_sentences(query: str, user, number: int = 1, size: int = 50) -> SearchPage:
+    """Page `number` of the sentences matching query across the articles the user sees:
+    PostgreSQL full-text search in websearch syntax (words, "a phrase", OR, -word), the first
+    SEARCH_MATCHES matches the GIN index gives ranked by relevance, the page's matched words
+    marked by ts_headline between HEADLINE_START and HEADLINE_STOP; on SQLite a plain substring
+    match in article order. Four queries at most."""
+    search = None
+    if full_text_search():
         vector = SearchVector("text", config="english")
         search = SearchQuery(query, config="english", search_type="websearch")
         # The same expression as the GIN index of migration 0003, so the index serves it.
-        return (
-            sentences.annotate(document=vector, rank=SearchRank(vector, search))
-            .filter(document=search)
-            .order_by("-rank", "article_id", "index")
+        matches = Sentence.objects.annotate(document=vector).filter(document=search)
+        order = [SearchRank(vector, search).desc(), "pk"]
+    else:
+        matches, order = Sentence.objects.filter(text__icontains=query), ["article_id", "index"]
+    # The index alone picks the first matches, read first: what the user may see is decided on
+    # those only (a join to every article otherwise), so a hidden article's matches take room
+    # in the cap; ranking their ids as a list, PostgreSQL reads them by key at any table size.
+    first_matches = list(matches.order_by().values_list("pk", flat=True)[: SEARCH_MATCHES + 1])
+    ranked = (
+        sentences_visible_to(user)
+        .filter(pk__in=first_matches)
+        .annotate(found=Window(Count("pk")))
+        .select_related("article")
+        .defer("article__body")
+        .order_by(*order)
+    )
+    number = max(number, 1)
+    start = (number - 1) * size
+    end = min(start + size, SEARCH_MATCHES)
+    sentences = list(ranked[start:end]) if start < end else []
+    found = sentences[0].found if sentences else 0
+    headlines = _headlines(sentences, search) if search is not None else {}
+    for sentence in sentences:
+        sentence.headline = headlines.get(sentence.pk)
+    return SearchPage(
+        sentences=sentences,
+        number=number,
+        start_index=start + 1,
+        has_next=end < min(found, SEARCH_MATCHES),
+        matches=min(found, SEARCH_MATCHES),
+        capped=found > SEARCH_MATCHES,
+        no_terms=not sentences and number == 1 and not _has_terms(query),
+    )
+
+
+def _headlines(sentences: list[Sentence], search: SearchQuery) -> dict[int, str]:
+    """ts_headline of the page's sentences only: a fragment of each, its matches marked."""
+    if not sentences:
+        return {}
+    marked = Sentence.objects.filter(pk__in=[s.pk for s in sentences]).annotate(
+        headline=SearchHeadline(
+            "text", search, config="english", start_sel=HEADLINE_START, stop_sel=HEADLINE_STOP
         )
-    return sentences.filter(text__icontains=query).order_by("article_id", "index")
+    )
+    return dict(marked.values_list("pk", "headline"))
+
+
+def _has_terms(query: str) -> bool:
+    """Whether the search has a word to look for once stop words and punctuation are dropped
+    (always for a substring search, which drops nothing)."""
+    if not full_text_search():
+        return bool(query.strip())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT numnode(websearch_to_tsquery('english', %s)) > 0", [query])
+        return cursor.fetchone()[0]
 
 
 def neighbour_texts(article_id: int, index: int) -> tuple[str, str]:

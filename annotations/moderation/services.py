@@ -5,6 +5,7 @@ commits, the webhooks."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 
 from annotations.corpus.models import Article, Sentence
 from annotations.labels import Label
@@ -211,6 +212,9 @@ def _record_adjudication(adjudication: Adjudication, actor, action: str, before)
     transaction.on_commit(lambda: emit(WebhookEvent.SENTENCE_ADJUDICATED, [payload]))
 
 
+# Sent with `article_ids` inside the transaction that locked, unlocked, hid or showed an article:
+# the work queue of assignment (a sibling room, connected in apps.py) follows.
+article_flag_changed = Signal()
 # What each article switch records, by its new value.
 ARTICLE_SWITCHES = {
     "locked": {True: History.Action.LOCKED, False: History.Action.UNLOCKED},
@@ -239,6 +243,7 @@ def set_article_flag(*, article: Article, actor, flag: str, value: bool) -> bool
             after={flag: value},
             article_id=article.pk,
         )
+        article_flag_changed.send(Article, article_ids=[article.pk])
     return True
 
 

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,7 +20,11 @@ from django.views.decorators.http import require_POST
 from annotations.assignment.selectors import recent_overlap_progress
 from annotations.assignment.services import next_sentence_for
 from annotations.corpus.models import Sentence
-from annotations.corpus.selectors import articles_visible_to, search_sentences
+from annotations.corpus.selectors import (
+    articles_visible_to,
+    full_text_search,
+    search_sentences,
+)
 from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, Label
 from annotations.review import selectors
 from annotations.review.models import Annotation
@@ -43,6 +46,7 @@ from .forms import (
     as_id,
 )
 from .presenters import LABEL_KEYS, LABEL_NAMES, paragraphs, review_url, sentence_item
+from .search_presenters import search_items
 
 PAGE_SIZE = 50
 # Sent with every sentence fragment so the script never swaps in another page (a login form
@@ -290,13 +294,20 @@ def next_sentence(request):
 def sentence_search(request):
     form = SentenceSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = None
+    page = items = None
     if query:
-        page = Paginator(search_sentences(query, request.user), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = search_sentences(query, request.user, as_id(request.GET.get("page")) or 1)
+        items = search_items(page.sentences, request.user)
     return render(
-        request, "annotations/sentence_search.html", {"form": form, "query": query, "page": page}
+        request,
+        "annotations/sentence_search.html",
+        {
+            "form": form,
+            "query": query,
+            "page": page,
+            "items": items,
+            "full_text": full_text_search(),
+        },
     )
 
 

@@ -75,9 +75,9 @@ def test_an_account_without_a_role_is_told_why(article, staff, client):
     assert not ReviewClaim.objects.exists()
 
 
-# session, user, roles, the held claim; to claim: savepoint, the candidates locked, their loads,
-# the claim's upsert, release
-NEXT_QUERIES = 9
+# session, user, roles, the held claim; to claim: savepoint, the queue's first rows, those the
+# user may take locked, their sentences, their loads, the claim's upsert, release
+NEXT_QUERIES = 11
 
 
 def test_next_does_not_grow_with_sentences_or_reviewers(article, client, django_assert_num_queries):

@@ -26,8 +26,8 @@ PAGE_QUERIES = 10
 # session, user, the user's roles, the sentence's row (4: sentence, candidates, mine, counts),
 # the service's transaction (savepoint, lock, write, history, webhook endpoints, the reviewer's
 # progress in the article, the sentence's tally for the moderation queue (its row locked, read,
-# upsert) and the article's sentences by votes, release)
-SAVE_QUERIES = 18
+# upsert), the article's sentences by votes and the sentence's votes in the work queue, release)
+SAVE_QUERIES = 19
 
 
 def count_queries(call) -> tuple[int, object]:
