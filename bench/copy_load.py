@@ -141,6 +141,7 @@ def copy_tallies(sentence_ids, votes, scores, suggested, now: str) -> None:
                 str,
                 (
                     len(votes),
+                    len(votes),  # labels: none rejected
                     len({label for label, _ in votes}),
                     sum(label != expected for label, _ in votes),
                     len(votes),
@@ -167,7 +168,7 @@ def copy_tallies(sentence_ids, votes, scores, suggested, now: str) -> None:
 
     copy_rows(
         "annotations_sentencetally",
-        "sentence_id, score, votes, distinct_labels, contradicting, pending, adjudicated, "
+        "sentence_id, score, votes, labels, distinct_labels, contradicting, pending, adjudicated, "
         "final_label, final_basis, final_at, label_counts, agreement, claimants, sources, "
         "evidence_urls",
         text(),
