@@ -3,6 +3,7 @@
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from annotations.assignment.services import rebuild_work_queue
 from annotations.corpus.models import Article, Sentence
 from annotations.corpus.services import ingest_files
 from annotations.detection.models import Candidate, DetectorVersion
@@ -30,8 +31,8 @@ def sentence(article: Article, index: int) -> Sentence:
 
 
 def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) -> Candidate:
-    """A candidate written directly (not by precompute), then the article list's figures
-    counted afresh, as after any write that bypasses the services."""
+    """A candidate written directly (not by precompute), then the article list's figures and
+    the work queue counted afresh, as after any write that bypasses the services."""
     detector, _ = DetectorVersion.objects.get_or_create(name="test-rules", rules_version="test")
     candidate = Candidate.objects.create(
         sentence=sentence,
@@ -41,6 +42,7 @@ def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) ->
         reasons=reasons if reasons is not None else {},
     )
     recount_articles([sentence.article_id])
+    rebuild_work_queue([sentence.article_id])
     return candidate
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from annotations.assignment.services import rebuild_work_queue
 from tests.reviewing import add_candidate, load_article, sentence
 
 
@@ -12,9 +11,6 @@ def scored_article(title: str, scores: list[float], url: str):
     article = load_article(title, body, url)
     for index, score in enumerate(scores):
         add_candidate(sentence(article, index), score)
-    # Candidates written one by one, not by precompute: the queue learns their scores as it
-    # does after a bulk load.
-    rebuild_work_queue([article.pk])
     return article
 
 

@@ -143,7 +143,7 @@ def apply(operation: str, a: int, b: int, people: dict) -> None:
 
 
 @settings(
-    max_examples=40,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -2,7 +2,6 @@
 
 import pytest
 
-from annotations.assignment.services import rebuild_work_queue
 from tests.reviewing import add_candidate, article_url, label, load_article, sentence
 
 pytestmark = pytest.mark.django_db
@@ -14,7 +13,6 @@ def test_it_goes_to_the_highest_scored_sentence_i_have_not_labelled(reviewer, cl
     add_candidate(sentence(first, 1), 0.5)
     add_candidate(sentence(second, 1), 0.9)
     add_candidate(sentence(second, 0), 0.8)
-    rebuild_work_queue()  # candidates written one by one, not by precompute
     client.force_login(reviewer)
     assert client.get("/next/")["Location"] == f"/articles/{second.pk}/?at=1#s1"
     label(sentence(second, 1), reviewer, "sourced")
@@ -28,7 +26,6 @@ def test_other_reviewers_labels_and_locked_articles_do_not_count(reviewer, other
     locked.save()
     add_candidate(sentence(locked, 0), 0.99)
     add_candidate(sentence(open_article, 0), 0.1)
-    rebuild_work_queue()
     label(sentence(open_article, 0), other_reviewer, "sourced")
     client.force_login(reviewer)
     assert client.get("/next/")["Location"] == f"/articles/{open_article.pk}/?at=0#s0"
