@@ -30,19 +30,29 @@ def sentence(article: Article, index: int) -> Sentence:
     return Sentence.objects.get(article=article, index=index)
 
 
-def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) -> Candidate:
-    """A candidate written directly (not by precompute), then the article list's figures and
-    the work queue counted afresh, as after any write that bypasses the services."""
+def add_candidates(sentences, score: float, label=None, reasons=None) -> list[Candidate]:
+    """Candidates written directly (not by precompute), one per sentence, then the article
+    list's figures and the work queue of their articles counted afresh once, as after any write
+    that bypasses the services."""
     detector, _ = DetectorVersion.objects.get_or_create(name="test-rules", rules_version="test")
-    candidate = Candidate.objects.create(
-        sentence=sentence,
-        detector_version=detector,
-        score=score,
-        suggested_label=label,
-        reasons=reasons if reasons is not None else {},
+    candidates = Candidate.objects.bulk_create(
+        Candidate(
+            sentence=sentence,
+            detector_version=detector,
+            score=score,
+            suggested_label=label,
+            reasons=reasons if reasons is not None else {},
+        )
+        for sentence in sentences
     )
-    recount_articles([sentence.article_id])
-    rebuild_work_queue([sentence.article_id])
+    articles = sorted({candidate.sentence.article_id for candidate in candidates})
+    recount_articles(articles)
+    rebuild_work_queue(articles)
+    return candidates
+
+
+def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) -> Candidate:
+    [candidate] = add_candidates([sentence], score, label, reasons)
     return candidate
 
 

@@ -10,7 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotations.corpus.models import Sentence
-from tests.reviewing import add_candidate, article_url, label, load_article, long_body, sentence
+from tests.reviewing import (
+    add_candidate,
+    add_candidates,
+    article_url,
+    label,
+    load_article,
+    long_body,
+    sentence,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +186,12 @@ def test_windows_of_a_hidden_article_are_not_found_and_need_a_login(reviewer, cl
 
 
 def with_candidates(article):
-    for s in Sentence.objects.filter(article=article):
-        add_candidate(s, 0.5, "sourced", {"attributions": [{"source": "AP", "verb": "said"}]})
+    add_candidates(
+        Sentence.objects.filter(article=article),
+        0.5,
+        "sourced",
+        {"attributions": [{"source": "AP", "verb": "said"}]},
+    )
     return article
 
 

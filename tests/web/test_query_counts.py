@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from annotations.corpus.models import Sentence
 from annotations.training.models import TrainingRun
 from tests.reviewing import (
-    add_candidate,
+    add_candidates,
     article_url,
     labels_by_many_reviewers,
     load_article,
@@ -37,8 +37,12 @@ def count_queries(call) -> tuple[int, object]:
 
 
 def with_candidates(article):
-    for s in Sentence.objects.filter(article=article):
-        add_candidate(s, 0.5, "sourced", {"attributions": [{"source": "AP", "verb": "said"}]})
+    add_candidates(
+        Sentence.objects.filter(article=article),
+        0.5,
+        "sourced",
+        {"attributions": [{"source": "AP", "verb": "said"}]},
+    )
     return article
 
 
