@@ -51,6 +51,17 @@ def add_candidates(sentences, score: float, label=None, reasons=None) -> list[Ca
     return candidates
 
 
+def with_candidates(article: Article) -> Article:
+    """The article with a 0.5 "sourced" candidate citing AP on every sentence."""
+    add_candidates(
+        Sentence.objects.filter(article=article),
+        0.5,
+        "sourced",
+        {"attributions": [{"source": "AP", "verb": "said"}]},
+    )
+    return article
+
+
 def add_candidate(sentence: Sentence, score: float, label=None, reasons=None) -> Candidate:
     [candidate] = add_candidates([sentence], score, label, reasons)
     return candidate

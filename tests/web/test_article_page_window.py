@@ -12,12 +12,12 @@ from django.urls import reverse
 from annotations.corpus.models import Sentence
 from tests.reviewing import (
     add_candidate,
-    add_candidates,
     article_url,
     label,
     load_article,
     long_body,
     sentence,
+    with_candidates,
 )
 
 pytestmark = pytest.mark.django_db
@@ -183,16 +183,6 @@ def test_windows_of_a_hidden_article_are_not_found_and_need_a_login(reviewer, cl
     article.save()
     client.force_login(reviewer)
     assert client.get(window_url(article), {"after": 0}).status_code == 404
-
-
-def with_candidates(article):
-    add_candidates(
-        Sentence.objects.filter(article=article),
-        0.5,
-        "sourced",
-        {"attributions": [{"source": "AP", "verb": "said"}]},
-    )
-    return article
 
 
 def measured(client, url, params=None) -> tuple[int, bytes]:

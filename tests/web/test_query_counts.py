@@ -8,13 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from annotations.corpus.models import Sentence
 from annotations.training.models import TrainingRun
 from tests.reviewing import (
-    add_candidates,
     article_url,
     labels_by_many_reviewers,
     load_article,
     long_body,
     save,
     sentence,
+    with_candidates,
 )
 
 pytestmark = pytest.mark.django_db
@@ -34,16 +34,6 @@ def count_queries(call) -> tuple[int, object]:
     with CaptureQueriesContext(connection) as queries:
         result = call()
     return len(queries), result
-
-
-def with_candidates(article):
-    add_candidates(
-        Sentence.objects.filter(article=article),
-        0.5,
-        "sourced",
-        {"attributions": [{"source": "AP", "verb": "said"}]},
-    )
-    return article
 
 
 def test_the_review_page_does_not_grow_with_sentences_or_reviewers(reviewer, client):
