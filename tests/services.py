@@ -4,6 +4,8 @@ Without DATABASE_URL/REDIS_URL those tests skip; with FACTCHECK_REQUIRE_SERVICES
 """
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -133,3 +135,70 @@ def wait_for(condition, timeout: float = CEILING_SECONDS, message: str = "condit
             return
         time.sleep(0.1)
     pytest.fail(f"timed out after {timeout} s waiting for {message}")
+
+
+class ScratchRedis:
+    """A redis-server of the test's own on a free port, which the test may stop and start again
+    (fault tests must never stop the machine's shared Redis)."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        command = [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+        ]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        import redis
+
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        wait_for(lambda: _answers(client), timeout=30, message=f"redis-server on {self.port}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@contextmanager
+def scratch_redis(directory: Path):
+    """Starts a ScratchRedis and stops it at the end, whatever the test did to it."""
+    if not shutil.which("redis-server"):
+        unavailable("redis-server is not installed")
+    server = ScratchRedis(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _answers(client) -> bool:
+    import redis
+
+    try:
+        return client.ping()
+    except redis.RedisError:
+        return False
