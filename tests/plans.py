@@ -45,3 +45,22 @@ def explain(sql: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN {sql}")
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def rows_read(run: Callable[[], object], model) -> int:
+    """How many rows of the model's table run() read, by sequential or index scans (kept or
+    filtered out): what its queries cost, whatever plans they ran with. From the counts of the
+    test's own transaction."""
+
+    def read() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(seq_tup_read, 0) + COALESCE(idx_tup_fetch, 0) "
+                "FROM pg_stat_xact_user_tables WHERE relname = %s",
+                [model._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    before = read()
+    run()
+    return read() - before

@@ -17,7 +17,7 @@ from annotations.corpus.models import Sentence
 from annotations.corpus.selectors import articles_visible_to, sentences_visible_to
 from annotations.labels import Label
 from annotations.review.models import Annotation, ModerationStatus
-from annotations.review.selectors import annotations_visible_to
+from annotations.review.selectors import annotations_visible_to, reading_in_list_order
 from annotations.review.services import VersionConflict, annotation_clear, annotation_save
 
 from .base import ApiViewSet
@@ -170,11 +170,17 @@ class AnnotationViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = AnnotationSerializer
     filterset_class = AnnotationFilter
     permission_classes = [IsAuthenticated, OwnerOrModeratorCanChange]
-    ordering = ("id",)
+    # annotations_visible_to(): id order for moderators; a reviewer's in the order they labelled
+    # (ties, the annotations of one sentence, are few: the cursor's offset covers them).
+    ordering = ("position",)
 
     def get_queryset(self):
         user = self.request.user
         return annotations_visible_to(user).filter(sentence__article__in=articles_visible_to(user))
+
+    def paginate_queryset(self, queryset):
+        with reading_in_list_order():
+            return super().paginate_queryset(queryset)
 
     def retrieve(self, request, pk=None):
         return annotation_response(self.get_object())

@@ -31,8 +31,12 @@ class Annotation(models.Model):
     RECORDED_FIELDS = (*INPUT_FIELDS, "moderation_status", "moderation_reason", "version")
 
     sentence = models.ForeignKey(Sentence, on_delete=models.CASCADE, related_name="annotations")
+    # Indexed with the id (Meta): a reviewer's annotations in id order.
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="annotations",
+        db_index=False,
     )
     label = models.CharField(max_length=16, choices=Label.choices)
     # Optional claim span, as offsets inside the sentence text.
@@ -75,7 +79,10 @@ class Annotation(models.Model):
                 name="annotation_span_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["created_at"])]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["reviewer", "id"], name="annotation_by_reviewer"),
+        ]
         permissions = [("moderate_annotation", "Can approve, reject and reopen annotations")]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ is left out: at this size a scan of the table is cheaper than the trigram indexe
 planner rightly takes it.) And a big load refreshes the statistics when it ends."""
 
 import datetime
+from functools import partial
 
 import pytest
 from django.contrib.auth.models import User
@@ -18,10 +19,10 @@ from annotations.corpus.models import Article, Sentence
 from annotations.corpus.services import ANALYZE_AFTER, ingest_files
 from annotations.review.models import Annotation
 from annotations.review.selectors import ARTICLE_SORTS, PROGRESS_FILTERS
-from annotations.review.services import recount_articles
+from annotations.review.services import annotation_save, recount_articles
 from tests.api_support import client_for
 from tests.conftest import seed_text
-from tests.plans import explain, plans_of, sequential_scans
+from tests.plans import explain, plans_of, rows_read, sequential_scans
 from tests.services import require_postgres
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
@@ -148,6 +149,30 @@ def test_the_api_list_reads_indexes_for_every_filter(generated, reviewer, modera
             following = client.get(f"{url}?{query}").json()["next"]
             for page in filter(None, (f"{url}?{query}", following)):
                 assert not whole_table_reads(client, page)
+
+
+def test_a_reviewers_annotation_list_reads_about_a_page_of_labels_wherever_theirs_are(
+    generated, reviewer, moderator
+):
+    """Whether the reviewer labelled early (the fixture's reviewer, among the oldest labels) or
+    only lately (the newest article, after every other label): a page of 50 reads the
+    reviewer's labels of the page's sentences and the others' on them, not every label.
+    (Before, it hashed every sentence the reviewer had labelled, then walked the labels in id
+    order until it found 50 of them. A moderator's list is every label in id order, as the
+    other lists are.)"""
+    latecomer = User.objects.create_user("latecomer")
+    latecomer.groups.set(reviewer.groups.all())
+    newest = Sentence.objects.filter(article=Article.objects.latest("pk"))
+    for sentence in newest:
+        for who in (latecomer, reviewer, moderator):
+            annotation_save(sentence=sentence, reviewer=who, changes={"label": "sourced"})
+    for user in (reviewer, latecomer):
+        client = client_for(user)
+        first = client.get("/api/annotations/").json()
+        for url in ["/api/annotations/", *([first["next"]] if first["next"] else [])]:
+            # 50 of the user's own, with at most 3 labels of each sentence here; the page's
+            # 51st row (is there a next page?) and a sentence cut by it add a few.
+            assert rows_read(partial(client.get, url), Annotation) <= 4 * 50, f"{user}: {url}"
 
 
 def table_rows_estimate(model) -> float:
