@@ -8,7 +8,7 @@ DEV_ENV = DEBUG=1 SECRET_KEY="$$(cat .dev-secret-key)"
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run install install-dev test lint format bench-load bench-scale mutation
+.PHONY: run install install-dev test lint format bench-load bench-scale bench-api mutation
 
 run: install .dev-secret-key
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
@@ -62,6 +62,11 @@ bench-load: install-dev
 # Redis on 127.0.0.1): bench/scale.py.
 bench-scale: install-dev
 	$(BIN)/python bench/scale.py
+
+# 50 reviewers labelling through the API against gunicorn, next to the same server's ceiling,
+# then a check that every accepted write is stored once (PostgreSQL and Redis on 127.0.0.1).
+bench-api: install-dev
+	$(BIN)/python bench/load_api.py
 
 # Mutation testing of the pure core and the annotation services, by hand (about 10 minutes):
 # docs/mutation-testing.md. One thread for scikit-learn (its pool does not survive mutmut's

@@ -24,6 +24,7 @@ def use_web_bench_defaults() -> None:
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ["DEBUG"] = "0"
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"  # the test client speaks plain http
     for name in ("CELERY_BROKER_URL", "REDIS_URL"):
         os.environ.pop(name, None)
 

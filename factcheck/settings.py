@@ -74,8 +74,25 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "annotations.audit.EntryPointMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it answers a locked-out login
 ]
+
+# Content-Security-Policy on every response (django-csp): scripts, styles and images from this
+# server only (the app has no inline script or style), never framed, forms posted here only. The
+# API documentation pages relax it for what their bundles need (annotations/api/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # Brute-force protection on every password check (login page, admin, API token) by django-axes:
 # after LOGIN_FAILURE_LIMIT failures for one username from one address, that pair is locked out
@@ -90,6 +107,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "annotations.api.throttling.client_address"
+AXES_USERNAME_CALLABLE = "annotations.api.throttling.login_username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 ROOT_URLCONF = "factcheck.urls"
@@ -111,10 +129,13 @@ TEMPLATES = [
     },
 ]
 
+# A kept connection is checked before each request reuses it: one the database dropped (a
+# restart, a terminated backend, a proxy's idle timeout) is replaced instead of failing it.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -146,6 +167,17 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Plain http is redirected to https, except the health check (load balancers and the compose
+    # healthcheck call it over http); browsers are told to use https only for a year (HSTS).
+    # Neither by default on a plain-http trial (SECURE_COOKIES=0).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int(
+        "SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+    )
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Only once the domain is to be submitted to the browsers' preload list (hstspreload.org).
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 
 # Celery: eager (in-process) when no broker is configured, so the embedded default needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or ""
@@ -280,8 +312,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["annotations.api.throttling.WriteThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        # Per client address: obtaining a token with a password; per user: token rotation.
+        # Per username and client address: obtaining a token with a password; per user: token
+        # rotation. Per client address, whatever the username: obtaining a token.
         "auth": env_rate("API_THROTTLE_AUTH", "10/minute"),
+        "auth_address": env_rate("API_THROTTLE_AUTH_ADDRESS", "120/minute"),
         # Per user: every POST, PUT, PATCH and DELETE.
         "write": env_rate("API_THROTTLE_WRITE", "600/minute"),
     },
@@ -294,12 +328,18 @@ REST_FRAMEWORK = {
 }
 
 # Throttle counters must be shared by every web process, so they live in Redis when there is one.
+# A Redis that does not answer (within CACHE_TIMEOUT_SECONDS) fails open: no throttling, nothing
+# cached, one warning in the log per outage; requests go on (factcheck/cache.py).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "factcheck.cache.FailOpenRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "factcheck",
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("CACHE_TIMEOUT_SECONDS", 1),
+                "socket_timeout": env_int("CACHE_TIMEOUT_SECONDS", 1),
+            },
         }
     }
 

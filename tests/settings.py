@@ -15,3 +15,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True  # serve app static files without collectstatic
+SECURE_SSL_REDIRECT = False  # the test client and live servers speak plain http

@@ -1,8 +1,17 @@
 """Every API error is JSON: {"detail": ...}, plus "errors" (field -> messages) for bad input and
 "current" for a version conflict. Bad input of any kind is a 400, never a 500."""
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -60,3 +69,26 @@ def flatten(detail, prefix: str = "") -> dict[str, list[str]]:
     for key, value in items:
         errors.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))
     return errors
+
+
+# Django's own error pages (handler400 and handler500 in factcheck/urls.py), as JSON under /api/:
+# what Django refuses before a view runs (an oversized body, too many fields) and a server error.
+def bad_request(request, exception):
+    if not _is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse({"detail": f"request body larger than {limit} bytes"}, status=413)
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        return JsonResponse({"detail": f"too many fields or files: {exception}"}, status=400)
+    return JsonResponse({"detail": "bad request"}, status=400)
+
+
+def server_error(request):
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return JsonResponse({"detail": "server error; it has been logged"}, status=500)
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")

@@ -40,7 +40,10 @@ class StrictBooleanField(forms.Field):
         if value in self.empty_values:
             return None
         if str(value).lower() not in self.VALUES:
-            raise forms.ValidationError(f"{value!r} is not a boolean; use true or false")
+            # As params: django-filter formats the message with them, so a raw "%" cannot break it.
+            raise forms.ValidationError(
+                "%(value)s is not a boolean; use true or false", params={"value": repr(value)}
+            )
         return self.VALUES[str(value).lower()]
 
 

@@ -18,7 +18,7 @@ from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 
 from .parsers import StrictJSONParser
-from .throttling import AuthThrottle
+from .throttling import AddressThrottle, AuthThrottle
 
 
 @transaction.atomic
@@ -53,7 +53,7 @@ class TokenRequestSerializer(AuthTokenSerializer):
 class ObtainTokenView(ObtainAuthToken):
     authentication_classes = []
     serializer_class = TokenRequestSerializer
-    throttle_classes = [AuthThrottle]
+    throttle_classes = [AuthThrottle, AddressThrottle]
     parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
 
     def post(self, request, *args, **kwargs):

@@ -79,7 +79,6 @@ def annotation_save(
         raise TypeError(f"not annotation input fields: {', '.join(sorted(unknown))}")
     actor = actor or reviewer
     check_can_review(actor)
-    check_can_edit_article(actor, sentence.article)
     try:
         with transaction.atomic():
             return _save(sentence, reviewer, changes, actor, replace, expected_version)
@@ -103,6 +102,7 @@ def _count_reviewer_labels(annotation: Annotation, change: int) -> None:
 
 
 def _save(sentence, reviewer, changes, actor, replace, expected_version):
+    _check_article_open(actor, sentence.article)
     annotation = (
         Annotation.objects.select_for_update().filter(sentence=sentence, reviewer=reviewer).first()
     )
@@ -146,8 +146,8 @@ def _save(sentence, reviewer, changes, actor, replace, expected_version):
 def annotation_clear(*, annotation: Annotation, actor, expected_version: int | None = None):
     """Remove an annotation (its reviewer's or, for a moderator, anyone's)."""
     check_can_review(actor)
-    check_can_edit_article(actor, annotation.sentence.article)
     with transaction.atomic():
+        _check_article_open(actor, annotation.sentence.article)
         current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
         if current is None:
             return
@@ -161,6 +161,26 @@ def annotation_clear(*, annotation: Annotation, actor, expected_version: int | N
         current.delete()
         _count_reviewer_labels(current, -1)
         retally([current.sentence_id])
+
+
+def _check_article_open(actor, article: Article) -> None:
+    """Check the article's lock under its row lock, held until the change commits: a moderator
+    locking it (set_article_flag takes the row FOR UPDATE) either waits for this change or is
+    seen by it, so no save lands just after a lock. FOR SHARE (which the ORM cannot say), so that
+    changes to one article still run side by side; SQLite has one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Article._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT locked, hidden FROM {table} WHERE id = %s FOR SHARE", [article.pk]
+            )
+            row = cursor.fetchone()
+    else:
+        row = Article.objects.filter(pk=article.pk).values_list("locked", "hidden").first()
+    if row is None:
+        raise Article.DoesNotExist(f"there is no article {article.pk}")
+    article.locked, article.hidden = row
+    check_can_edit_article(actor, article)
 
 
 def check_annotation(annotation: Annotation) -> None:

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -270,7 +270,7 @@ def save_settings(request):
     messages.success(request, f"Single-key shortcuts turned {'on' if shortcuts else 'off'}.")
     back = form.cleaned_data.get("next", "")
     if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
+        return HttpResponseRedirect(back)  # a URL: redirect() would take "x" for a view name
     return redirect("annotations:article_list")
 
 

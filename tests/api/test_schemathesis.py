@@ -67,7 +67,7 @@ def world(db, settings, reviewer, other_reviewer):
     # Hundreds of writes in seconds: the throttle (tested on its own) would answer most with 429.
     settings.REST_FRAMEWORK = {
         **project_settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"auth": None, "write": None},
+        "DEFAULT_THROTTLE_RATES": {"auth": None, "auth_address": None, "write": None},
     }
     article = load_seed_article()
     first, second = article.sentences.order_by("index")[:2]

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings as project_settings
 
 from tests.api_support import client_for, load_articles
+from tests.conftest import make_reviewer
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +14,11 @@ def low_rates(settings):
     """Tight limits (counted in a cache of this test's own: conftest.own_cache)."""
     settings.REST_FRAMEWORK = {
         **project_settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"auth": "2/minute", "write": "3/minute"},
+        "DEFAULT_THROTTLE_RATES": {
+            "auth": "2/minute",
+            "auth_address": "4/minute",
+            "write": "3/minute",
+        },
     }
 
 
@@ -39,7 +44,7 @@ def test_writes_are_throttled_per_user_and_reads_are_not(reviewer, other_reviewe
     )
 
 
-def test_getting_a_token_with_a_password_is_throttled_per_address(reviewer):
+def test_getting_a_token_with_a_password_is_throttled_per_username_and_address(reviewer):
     client = client_for()
     for password in ("wrong", "pw-reviewer"):
         client.post("/api/auth/token/", {"username": "reviewer", "password": password})
@@ -67,3 +72,26 @@ def test_rotating_a_token_on_its_page_is_throttled(client, reviewer):
     assert response.status_code == 429
     assert 0 < int(response.headers["Retry-After"]) <= 60
     assert "Too many token changes" in response.content.decode()
+
+
+def test_colleagues_behind_one_address_each_get_their_token(settings, db):
+    """Every user's first requests count for them alone, not for the whole address."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth": "10/minute", "auth_address": "120/minute"},
+    }
+    client = client_for()
+    for n in range(11):
+        make_reviewer(f"colleague{n}")
+        response = client.post(
+            "/api/auth/token/", {"username": f"colleague{n}", "password": f"pw-colleague{n}"}
+        )
+        assert response.status_code == 200, (n, response.content)
+        assert response.json()["token"]
+
+
+def test_many_usernames_from_one_address_meet_the_address_ceiling(db):
+    client = client_for()
+    for n in range(4):
+        client.post("/api/auth/token/", {"username": f"guess{n}", "password": "x"})
+    assert_throttled(client.post("/api/auth/token/", {"username": "guess9", "password": "x"}))

@@ -36,7 +36,7 @@ def test_it_shows_the_suggestion_score_label_and_reasons(reviewer, client, artic
     add_candidate(sentence(article, 0), 0.87, "sourced", REASONS)
     client.force_login(reviewer)
     html = page(client, article)
-    assert 'style="--score: 0.87"' in html and '<meter min="0" max="1" value="0.87"' in html
+    assert 'data-score-tenths="9"' in html and '<meter min="0" max="1" value="0.87"' in html
     assert '<span class="chip suggested sourced" title="suggested label">Sourced?</span>' in html
     for reason in (
         "Attributed to Reuters (reported)",

@@ -79,3 +79,11 @@ def test_logging_out_returns_to_the_login_page(reviewer, client):
     response = client.post("/accounts/logout/")
     assert response["Location"] == "/accounts/login/"
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "url", ["/accounts/password_reset/", "/accounts/password_reset/done/", "/accounts/reset/done/"]
+)
+def test_there_is_no_password_reset_by_email_to_abuse(client, db, url):
+    """The server sends no email: no public, unthrottled form that would try to."""
+    assert client.post(url, {"email": "someone@example.org"}).status_code == 404
