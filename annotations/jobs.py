@@ -6,6 +6,7 @@ Lifecycle names where a model keeps that state, so rows that are not jobs themse
 article's candidate precompute, a webhook delivery) go through the same claim and sweep.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,8 +14,25 @@ from datetime import timedelta
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 ERROR_MAX_LENGTH = 2000
+logger = logging.getLogger(__name__)
+
+
+def queue_on_commit(send: Callable[[], object], what: str) -> None:
+    """Send a task once the current transaction commits. A broker that cannot take it (down,
+    unreachable) is logged as a warning and never fails the request or command whose data just
+    committed, nor drops the other on-commit callbacks: the work is a row its sweep queues again.
+    """
+
+    def send_or_warn() -> None:
+        try:
+            send()
+        except OperationalError as error:  # what kombu raises for any connection failure
+            logger.warning("could not queue %s (%s); its sweep will", what, error)
+
+    transaction.on_commit(send_or_warn)
 
 
 class JobStatus(models.TextChoices):

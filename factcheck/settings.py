@@ -187,7 +187,19 @@ if CELERY_TASK_ALWAYS_EAGER:
 # Eager tasks behave like a worker's: a failure is recorded (and retried), not raised into the
 # request or command that queued the task.
 CELERY_TASK_EAGER_PROPAGATES = False
+# Three queues, so that a backlog of one never starves the others: webhook deliveries and
+# training runs are routed to their own, everything else goes to the default one. A worker
+# started without -Q consumes all three; `-Q webhooks` (say) dedicates one to a queue.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE") or "factcheck"
+CELERY_WEBHOOK_QUEUE = os.environ.get("CELERY_WEBHOOK_QUEUE") or "webhooks"
+CELERY_TRAINING_QUEUE = os.environ.get("CELERY_TRAINING_QUEUE") or "training"
+CELERY_TASK_QUEUES = {
+    name: {} for name in (CELERY_TASK_DEFAULT_QUEUE, CELERY_WEBHOOK_QUEUE, CELERY_TRAINING_QUEUE)
+}
+CELERY_TASK_ROUTES = {
+    "annotations.webhooks.tasks.deliver_webhook_task": {"queue": CELERY_WEBHOOK_QUEUE},
+    "annotations.training.tasks.run_training_task": {"queue": CELERY_TRAINING_QUEUE},
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -210,7 +222,8 @@ PRECOMPUTE_BATCH_SIZE = env_int("PRECOMPUTE_BATCH_SIZE", 200)
 PRECOMPUTE_PENDING_GRACE = env_int("PRECOMPUTE_PENDING_GRACE", 600)
 PRECOMPUTE_RUNNING_TIMEOUT = env_int("PRECOMPUTE_RUNNING_TIMEOUT", 1800)
 # The training sweep requests a training run once this many labels were given, changed or
-# imported since the active model was trained; 0 turns it off.
+# imported since the active model was trained; 0 turns it off. After an automatic run failed
+# (too few labels of a kind, most often), the next waits for this many labels more.
 CANDIDATE_RETRAIN_EVERY = env_int("CANDIDATE_RETRAIN_EVERY", 500)
 # The moderation queue's contested tab takes a sentence whose counted label contradicts a
 # candidate suggestion scoring at least this much (0 to 1; per cent, as an integer).
@@ -278,7 +291,8 @@ CELERY_BEAT_SCHEDULE = {
 # are refused unless allowed (tests and closed networks).
 WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 6)
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE")
-# A pending delivery whose next attempt is this many seconds overdue is queued again.
+# A delivery's first attempt is due within this many seconds (it may wait in the broker's queue
+# that long); a pending delivery whose next attempt is as much overdue is queued again.
 WEBHOOK_SWEEP_GRACE = env_int("WEBHOOK_SWEEP_GRACE", 600)
 
 

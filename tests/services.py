@@ -53,14 +53,20 @@ def require_redis() -> str:
 
 @contextmanager
 def celery_worker(broker_url: str, processes: int = 1):
-    """Real `celery worker` processes (one unless asked for more, as on several machines) on a
-    queue of their own, against the test database.
+    """Real `celery worker` processes (one unless asked for more, as on several machines) on
+    queues of their own (the default, webhook and training queues, under the test's own prefix,
+    so that runs sharing a Redis never mix), against the test database.
 
     Tasks sent inside the block go to Redis (no eager mode) and these workers run them.
     """
     from factcheck.celery import app
 
     queue = f"factcheck-test-{uuid.uuid4().hex[:8]}"
+    queues = {
+        "CELERY_QUEUE": queue,
+        "CELERY_WEBHOOK_QUEUE": f"{queue}-{settings.CELERY_WEBHOOK_QUEUE}",
+        "CELERY_TRAINING_QUEUE": f"{queue}-{settings.CELERY_TRAINING_QUEUE}",
+    }
     database = settings.DATABASES["default"]
     env = {
         **os.environ,
@@ -70,7 +76,7 @@ def celery_worker(broker_url: str, processes: int = 1):
             f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
         ),
         "CELERY_BROKER_URL": broker_url,
-        "CELERY_QUEUE": queue,
+        **queues,
     }
     (ROOT / ".pytest_cache").mkdir(exist_ok=True)
     workers = []
@@ -88,7 +94,7 @@ def celery_worker(broker_url: str, processes: int = 1):
             "--without-gossip",
             "--without-mingle",
             "-Q",
-            queue,
+            ",".join(queues.values()),
             "-n",
             f"{queue}-{number}@%h",
             "--loglevel=INFO",
@@ -97,16 +103,17 @@ def celery_worker(broker_url: str, processes: int = 1):
             workers.append(
                 (subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output), log)
             )
-    saved = {
-        key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")
+    # The routes of the settings, to the prefixed queues.
+    routes = {
+        task: {"queue": f"{queue}-{route['queue']}"}
+        for task, route in settings.CELERY_TASK_ROUTES.items()
     }
-    app.conf.update(task_always_eager=False, broker_url=broker_url, task_default_queue=queue)
     try:
-        for worker, log in workers:
-            _wait_until_ready(app, queue, worker, log)
-        yield [worker for worker, _ in workers]
+        with sending_to(broker_url, task_default_queue=queue, task_routes=routes):
+            for worker, log in workers:
+                _wait_until_ready(app, queue, worker, log)
+            yield [worker for worker, _ in workers]
     finally:
-        app.conf.update(saved)
         for worker, _ in workers:
             worker.terminate()
         for worker, _ in workers:
@@ -115,6 +122,27 @@ def celery_worker(broker_url: str, processes: int = 1):
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+
+
+@contextmanager
+def sending_to(broker_url: str, **conf):
+    """Tasks queued inside the block are sent to this broker (no eager mode), with these Celery
+    settings; a broker that is down then refuses them, as in production."""
+    from factcheck.celery import app
+
+    conf = {"task_always_eager": False, "broker_url": broker_url, **conf}
+    saved = {key: app.conf[key] for key in conf}
+
+    def use(settings: dict) -> None:
+        app.conf.update(settings)
+        # Connections are pooled per broker: leave those made for the previous one.
+        app._pool = app.amqp._producer_pool = None
+
+    use(conf)
+    try:
+        yield
+    finally:
+        use(saved)
 
 
 def _wait_until_ready(app, queue: str, worker: subprocess.Popen, log: Path) -> None:

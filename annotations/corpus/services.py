@@ -193,8 +193,8 @@ def _store_one_or_report(position: int, item: Segmented) -> dict[int, LoadOutcom
 @transaction.atomic
 def store_segmented(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
     """Write new articles and their sentences in one transaction, with bulk writes; announce them
-    (articles_stored; the article.loaded webhook on commit). items: position in the run ->
-    article."""
+    (articles_stored; the article.loaded webhook, recorded in this transaction). items: position
+    in the run -> article."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     articles = [_article_row(seed, len(spans), now) for seed, spans in items.values()]
     article_ids = insert_rows_returning_ids(
@@ -209,12 +209,17 @@ def store_segmented(items: dict[int, Segmented]) -> dict[int, LoadOutcome]:
         )
         outcomes[position] = LoadOutcome(seed.source_name, LOADED, "", article_id, len(spans))
     insert_rows(Sentence, SENTENCE_COLUMNS, sentence_rows)
-    loaded = [
-        {"id": article_id, "url": seed.url, "title": seed.title, "sentences": len(spans)}
+    loaded = {
+        f"article-{article_id}": {
+            "id": article_id,
+            "url": seed.url,
+            "title": seed.title,
+            "sentences": len(spans),
+        }
         for article_id, (seed, spans) in zip(article_ids, items.values(), strict=True)
-    ]
+    }
     articles_stored.send(Article, article_ids=article_ids)
-    transaction.on_commit(lambda: emit(WebhookEvent.ARTICLE_LOADED, loaded))
+    emit(WebhookEvent.ARTICLE_LOADED, loaded)
     return outcomes
 
 

@@ -5,19 +5,19 @@ from collections import Counter, defaultdict
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 
 from annotations.bulk import insert_rows
 from annotations.candidates.scoring import NEWS, SentenceInput, score_sentences
 from annotations.corpus.models import CANDIDATE_CLAIM_SCORE, Article, Sentence
-from annotations.jobs import JobStatus
+from annotations.jobs import JobStatus, queue_on_commit
 from annotations.webhooks.models import WebhookEvent
 from annotations.webhooks.services import emit
 
 from .models import Candidate, DetectorVersion, ScoreQuantile
-from .selectors import active_detector, articles_needing_precompute, load_model
+from .selectors import active_detector, load_model, precompute_due
 from .tasks import precompute_articles_task
 
 CANDIDATE_COLUMNS = (
@@ -40,11 +40,15 @@ candidates_written = Signal()
 
 
 def queue_precompute(article_ids: list[int]) -> None:
-    """Queue precompute for the articles once the current transaction commits, in batches."""
+    """Queue precompute for the articles once the current transaction commits, in batches (a
+    broker that cannot take them leaves them pending, for the sweep)."""
     batch = settings.PRECOMPUTE_BATCH_SIZE
     for start in range(0, len(article_ids), batch):
         ids = article_ids[start : start + batch]
-        transaction.on_commit(lambda ids=ids: precompute_articles_task.delay(ids))
+        queue_on_commit(
+            lambda ids=ids: precompute_articles_task.delay(ids),
+            f"precompute of {len(ids)} articles",
+        )
 
 
 def queue_stored_articles(sender, article_ids: list[int], **kwargs) -> None:
@@ -55,26 +59,41 @@ def queue_stored_articles(sender, article_ids: list[int], **kwargs) -> None:
 
 def requeue_articles(article_ids: list[int]) -> int:
     """Set the articles pending and queue their precompute in batches; returns how many."""
-    article_ids = sorted(set(article_ids))
-    Article.objects.filter(pk__in=article_ids).update(
-        precompute_status=JobStatus.PENDING, precompute_queued_at=timezone.now()
-    )
-    queue_precompute(article_ids)
-    return len(article_ids)
+    return _requeue(Article.objects.filter(pk__in=article_ids), skip_running=False)
 
 
 def requeue_stale_articles() -> int:
-    """The beat sweep: queue again what articles_needing_precompute() finds, and refresh the
-    active detector's score quantiles if they are due."""
+    """The beat sweep: queue again what precompute_due() finds, and refresh the active
+    detector's score quantiles if they are due."""
     refresh_score_quantiles_if_due(active_detector().pk)
-    return requeue_articles(articles_needing_precompute())
+    return _requeue(Article.objects.filter(precompute_due()), skip_running=True)
 
 
 def rescore_all_articles() -> int:
     """Queue every article for scoring with a new detector; those running now are left to the
     sweep (they will be outdated when they finish)."""
     idle = Article.objects.exclude(precompute_status=JobStatus.RUNNING)
-    return requeue_articles(list(idle.values_list("pk", flat=True)))
+    return _requeue(idle, skip_running=True)
+
+
+def _requeue(rows: QuerySet[Article], *, skip_running: bool) -> int:
+    """Set the articles pending and queue them; returns how many.
+
+    The rows are locked as they are read and set pending in the same transaction, so only
+    those still matching `rows` are: an article a worker finished in between (no longer stale)
+    is not computed twice. skip_running: leave the rows a worker holds now, as claim() does.
+    """
+    with transaction.atomic():
+        ids = list(
+            rows.select_for_update(skip_locked=skip_running)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Article.objects.filter(pk__in=ids).update(
+            precompute_status=JobStatus.PENDING, precompute_queued_at=timezone.now()
+        )
+        queue_precompute(ids)
+    return len(ids)
 
 
 def precompute_articles(article_ids: list[int]) -> list[int]:
@@ -95,10 +114,17 @@ def precompute_articles(article_ids: list[int]) -> list[int]:
             detector = active_detector()
             counts = write_candidates(claimed, detector)
             lifecycle.finish(articles, JobStatus.DONE)
-            done = [
-                {"id": pk, "detector": detector.name, "candidates": counts[pk]} for pk in claimed
-            ]
-            transaction.on_commit(lambda: emit(WebhookEvent.ARTICLE_PRECOMPUTED, done))
+            # Keyed by version: the same article scored by the same version again is the
+            # same event to a receiver (one webhook-id).
+            done = {
+                f"article-{pk}-{detector.name}": {
+                    "id": pk,
+                    "detector": detector.name,
+                    "candidates": counts[pk],
+                }
+                for pk in claimed
+            }
+            emit(WebhookEvent.ARTICLE_PRECOMPUTED, done)
     except Exception as error:
         lifecycle.finish(articles, JobStatus.FAILED, f"{type(error).__name__}: {error}")
         raise

@@ -192,7 +192,7 @@ def _adjudication_snapshot(adjudication: Adjudication | None) -> dict | None:
 def _record_adjudication(adjudication: Adjudication, actor, action: str, before) -> None:
     deleted = action == History.Action.DELETED
     after = None if deleted else _adjudication_snapshot(adjudication)
-    record(
+    entry = record(
         actor=actor,
         action=action,
         subject=History.Subject.ADJUDICATION,
@@ -209,7 +209,7 @@ def _record_adjudication(adjudication: Adjudication, actor, action: str, before)
         "reason": "" if deleted else adjudication.reason,
         "version": adjudication.version,
     }
-    transaction.on_commit(lambda: emit(WebhookEvent.SENTENCE_ADJUDICATED, [payload]))
+    emit(WebhookEvent.SENTENCE_ADJUDICATED, {f"history-{entry.pk}": payload})
 
 
 # Sent with `article_ids` inside the transaction that locked, unlocked, hid or showed an article:

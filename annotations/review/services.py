@@ -271,8 +271,9 @@ def record(
 def record_annotation_change(
     annotation: Annotation, actor, action: str, event: str, before, after
 ) -> None:
-    """The audit trail of an annotation's change, and its webhook once the change commits."""
-    record(
+    """The audit trail of an annotation's change, and its webhook (recorded with the change,
+    keyed by its History row)."""
+    entry = record(
         actor=actor,
         action=action,
         subject=History.Subject.ANNOTATION,
@@ -283,7 +284,7 @@ def record_annotation_change(
         reviewer_id=annotation.reviewer_id,
     )
     payload = annotation_payload(annotation)  # taken now: the row may be deleted
-    transaction.on_commit(lambda: emit(event, [payload]))
+    emit(event, {f"history-{entry.pk}": payload})
 
 
 # Plain SQL: the same query built with the ORM took 4-5 ms to compile on each label saved, more

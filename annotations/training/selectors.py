@@ -81,7 +81,7 @@ def labels_since_last_training() -> int:
     stored model."""
     detector = active_detector()
     since = (detector.labels_as_of or detector.created_at) if detector.trained else None
-    return _labels_since(since, new_labels_limit())
+    return labels_since(since, new_labels_limit())
 
 
 def new_labels_limit() -> int:
@@ -92,12 +92,17 @@ def new_labels_limit() -> int:
 def up_to_date_detector() -> DetectorVersion | None:
     """The active detector if its model was trained on every label there is now, else None."""
     detector = active_detector()
-    if detector.trained and not _labels_since(detector.labels_as_of or detector.created_at, 1):
+    if detector.trained and not labels_since(detector.labels_as_of or detector.created_at, 1):
         return detector
     return None
 
 
-def _labels_since(moment: datetime | None, limit: int) -> int:
+def last_automatic_run() -> TrainingRun | None:
+    """The newest run requested for new labels (by the sweep or an import), if any."""
+    return TrainingRun.objects.filter(trigger=TrainingRun.Trigger.NEW_LABELS).first()
+
+
+def labels_since(moment: datetime | None, limit: int) -> int:
     """Labels imported or reviewed after the moment (None: ever), counting at most `limit`
     (each count reads at most that many rows)."""
     imported = LabelledSentence.objects.all()

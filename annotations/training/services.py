@@ -17,10 +17,13 @@ from annotations.candidates.scoring import RULES_VERSION, SentenceInput
 from annotations.detection.models import DetectorModel, DetectorVersion
 from annotations.detection.selectors import active_detector
 from annotations.detection.services import rescore_all_articles
+from annotations.jobs import queue_on_commit
 
 from .models import LabelledSentence, TrainingRun
 from .selectors import (
+    labels_since,
     labels_since_last_training,
+    last_automatic_run,
     tasks_run_in_process,
     training_examples,
     up_to_date_detector,
@@ -234,6 +237,15 @@ def schedule_retraining_if_due() -> TrainingRun | None:
     every = settings.CANDIDATE_RETRAIN_EVERY
     if not every or labels_since_last_training() < every:
         return None
+    last = last_automatic_run()
+    # Backing off after a failed one (too few labels of a kind, most often): another run now
+    # would fail the same way on every sweep; the next waits for as many labels again.
+    if (
+        last
+        and last.status == TrainingRun.Status.FAILED
+        and labels_since(last.created_at, every) < every
+    ):
+        return None
     return request_training(TrainingRun.Trigger.NEW_LABELS)
 
 
@@ -259,4 +271,4 @@ def waits_for_train_candidates(run: TrainingRun) -> bool:
 def _queue(run: TrainingRun) -> None:
     """Queue the run to a worker on commit (unless it waits for train_candidates)."""
     if not waits_for_train_candidates(run):
-        transaction.on_commit(lambda: run_training_task.delay(run.pk))
+        queue_on_commit(lambda: run_training_task.delay(run.pk), f"training run {run.pk}")

@@ -1,11 +1,11 @@
 """Outgoing webhooks: signed (Standard Webhooks), sent by Celery with retries, never in requests."""
 
 import base64
+import hashlib
 import ipaddress
 import json
 import secrets
 import socket
-import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
+
+from annotations.jobs import queue_on_commit
 
 from .models import WebhookDelivery, WebhookEndpoint
 from .tasks import RETRY_BACKOFF_MAX_SECONDS, DeliveryFailed, deliver_webhook_task
@@ -47,48 +49,69 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def emit(event: str, items: list[dict]) -> int:
-    """Record a delivery per item for every active endpoint subscribed to event; queue them."""
+def emit(event: str, items: dict[str, dict]) -> int:
+    """Record a delivery per item for every active endpoint subscribed to event, in the caller's
+    transaction (an outbox: the deliveries commit or roll back with the data they announce),
+    and queue them once it commits; returns how many were recorded.
+
+    items: the event's key (what changed and which version of it, stable if the same event is
+    emitted again) -> its data. The webhook-id is derived from the endpoint, the event type and
+    that key, so a receiver de-duplicates on it, and a delivery already recorded for the same
+    event is not recorded twice."""
     endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if event in e.events]
     if not endpoints or not items:
         return 0
     now = timezone.now()
-    with transaction.atomic():
-        deliveries = WebhookDelivery.objects.bulk_create(
-            WebhookDelivery(
-                endpoint=endpoint,
-                message_id=f"msg_{uuid.uuid4().hex}",
-                event=event,
-                payload={"type": event, "timestamp": now.isoformat(), "data": data},
-                attempt_due_by=now,
-            )
-            for endpoint in endpoints
-            for data in items
+    deliveries = {
+        message_id(endpoint, event, key): (endpoint, data)
+        for endpoint in endpoints
+        for key, data in items.items()
+    }
+    recorded = WebhookDelivery.objects.filter(message_id__in=deliveries)
+    for already in recorded.values_list("message_id", flat=True):
+        del deliveries[already]
+    created = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint,
+            message_id=msg_id,
+            event=event,
+            payload={"type": event, "timestamp": now.isoformat(), "data": data},
+            # Not overdue while it may still be waiting in the broker's queue.
+            attempt_due_by=now + timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE),
         )
-        _queue([delivery.pk for delivery in deliveries])
-    return len(deliveries)
+        for msg_id, (endpoint, data) in deliveries.items()
+    )
+    _queue([delivery.pk for delivery in created])
+    return len(created)
+
+
+def message_id(endpoint: WebhookEndpoint, event: str, key: str) -> str:
+    """The delivery's webhook-id: the same for the same event to the same endpoint."""
+    digest = hashlib.sha256(f"{endpoint.pk}\n{event}\n{key}".encode()).hexdigest()
+    return f"msg_{digest[:32]}"
 
 
 def requeue_lost_deliveries() -> int:
     """Queue again the pending deliveries whose next attempt is overdue by more than
     WEBHOOK_SWEEP_GRACE seconds (the broker was down when they were queued, or a retry was
     dropped); returns how many."""
-    now = timezone.now()
     overdue = WebhookDelivery.objects.filter(
         WebhookDelivery.lifecycle.waiting_too_long(settings.WEBHOOK_SWEEP_GRACE)
     )
     with transaction.atomic():
         ids = list(overdue.select_for_update(skip_locked=True).values_list("pk", flat=True))
-        WebhookDelivery.objects.filter(pk__in=ids).update(attempt_due_by=now)
+        # Queued again: due once more within the grace, as a new delivery is.
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            attempt_due_by=timezone.now() + timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE)
+        )
         _queue(ids)
     return len(ids)
 
 
 def _queue(delivery_ids: list[int]) -> None:
     for pk in delivery_ids:
-        # Robust: a failure to queue (or, with eager tasks, a failed first attempt) is logged
-        # and must not turn the request that caused the event into an error; the sweep retries.
-        transaction.on_commit(lambda pk=pk: deliver_webhook_task.delay(pk), robust=True)
+        # With eager tasks a failed first attempt raises too: logged, and left to the sweep.
+        queue_on_commit(lambda pk=pk: deliver_webhook_task.delay(pk), f"webhook delivery {pk}")
 
 
 def signed_request(delivery: WebhookDelivery) -> tuple[bytes, dict[str, str]]:

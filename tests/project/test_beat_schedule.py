@@ -52,3 +52,12 @@ def test_every_sweep_is_scheduled_every_five_minutes_and_every_task_is_registere
     assert {entry["task"] for entry in schedule.values()} == SWEEPS
     assert {entry["schedule"] for entry in schedule.values()} == {300}
     assert registered() == SWEEPS | QUEUED
+
+
+def test_routed_tasks_exist_and_go_to_queues_a_bare_worker_reads(settings):
+    routes = settings.CELERY_TASK_ROUTES
+    assert {route["queue"] for route in routes.values()} == {"webhooks", "training"}
+    assert set(routes) <= QUEUED
+    # `celery -A factcheck worker` without -Q consumes every queue in CELERY_TASK_QUEUES.
+    assert set(settings.CELERY_TASK_QUEUES) == {"factcheck", "webhooks", "training"}
+    assert settings.CELERY_TASK_DEFAULT_QUEUE == "factcheck"

@@ -26,6 +26,14 @@ def test_it_runs_web_worker_beat_postgres_and_redis():
     assert services["beat"]["command"].startswith("celery -A factcheck beat")
 
 
+def test_the_worker_reads_every_queue_and_every_app_service_restarts_after_a_crash():
+    services = compose()["services"]
+    # One worker for everything: without -Q it consumes every queue tasks are routed to.
+    assert "-Q" not in services["worker"]["command"].split()
+    for name in services:
+        assert services[name]["restart"] == "unless-stopped", name
+
+
 def test_every_service_but_beat_has_a_healthcheck_and_apps_wait_for_healthy_backends():
     services = compose()["services"]
     for name in ("web", "worker", "postgres", "redis"):

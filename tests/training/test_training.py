@@ -394,3 +394,27 @@ def test_labels_given_while_a_model_trains_are_left_for_the_next_training(tmp_pa
     assert first.training["examples"] == 18
     call_command("train_candidates", "--wait")
     assert active_detector() != first and active_detector().training["examples"] == 19
+
+
+@override_settings(CANDIDATE_RETRAIN_EVERY=3)
+def test_too_few_labels_to_train_fail_one_automatic_run_then_wait_for_as_many_more(
+    reviewer, with_a_broker, django_capture_on_commit_callbacks
+):
+    [outcome] = ingest_files([("seed.txt", SEED_ARTICLE.read_bytes())])
+    sentences = list(Sentence.objects.filter(article_id=outcome.article_id).order_by("index"))
+
+    def sweep_requests_a_run() -> bool:
+        with django_capture_on_commit_callbacks(execute=True):  # the run is trained at once
+            return sweep_training_runs_task.apply().get()[2]
+
+    for sentence in sentences[:3]:
+        label(sentence, reviewer, "sourced")
+    assert sweep_requests_a_run()  # due; it fails: too few labels of a kind
+    for sentence in sentences[3:5]:
+        label(sentence, reviewer, "not_claim")
+        assert not sweep_requests_a_run()  # backing off
+    label(sentences[5], reviewer, "not_claim")  # 3 labels since the failed run
+    assert sweep_requests_a_run()
+    runs = TrainingRun.objects.filter(trigger="new_labels")
+    assert list(runs.values_list("status", flat=True)) == ["failed", "failed"]
+    assert "need at least" in runs.first().error

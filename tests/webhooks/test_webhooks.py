@@ -1,19 +1,28 @@
 """Outgoing webhooks against a real HTTP receiver on 127.0.0.1, started by the tests."""
 
-import json
-import threading
+import contextlib
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 from standardwebhooks.webhooks import Webhook
 
 from annotations.corpus.models import Sentence
+from annotations.corpus.services import ingest_files
+from annotations.detection.tasks import precompute_articles_task
 from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
-from annotations.webhooks.services import deliver, new_secret, url_problem
+from annotations.webhooks.services import (
+    deliver,
+    emit,
+    message_id,
+    new_secret,
+    requeue_lost_deliveries,
+    url_problem,
+)
 from annotations.webhooks.tasks import (
     RETRY_BACKOFF_MAX_SECONDS,
     DeliveryFailed,
@@ -21,56 +30,23 @@ from annotations.webhooks.tasks import (
     sweep_webhook_deliveries_task,
 )
 from tests.api_support import client_for, load_articles
+from tests.conftest import seed_text
+from tests.reviewing import label as record_label
 from tests.services import (
-    CEILING_SECONDS,
     celery_worker,
     require_postgres,
     require_redis,
     wait_for,
 )
+from tests.webhooks.receiver import running_receiver
 
 pytestmark = pytest.mark.django_db
 
 
-class Receiver:
-    """Records each request; answers with the queued statuses, then 200."""
-
-    def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.statuses: list[int] = []
-        self.released = threading.Event()
-        self.released.set()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                receiver.released.wait(timeout=CEILING_SECONDS)
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def payloads(self) -> list[dict]:
-        return [json.loads(body) for _, body in self.requests]
-
-
 @pytest.fixture
 def receiver():
-    receiver = Receiver()
-    yield receiver
-    receiver.released.set()
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    with running_receiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture(autouse=True)
@@ -366,3 +342,58 @@ def test_a_requeued_delivery_still_stops_at_the_last_attempt(
     assert len(receiver.requests) == 1
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("failed", settings.WEBHOOK_MAX_ATTEMPTS)
+
+
+def test_articles_loaded_while_the_broker_is_down_are_announced_by_the_sweep(
+    receiver, allow_private, settings, django_capture_on_commit_callbacks
+):
+    subscribe(receiver, "article.loaded")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(precompute_articles_task, "delay", refuse_to_queue)
+        patch.setattr(deliver_webhook_task, "delay", refuse_to_queue)
+        with django_capture_on_commit_callbacks(execute=True):
+            [outcome] = ingest_files([("a.txt", seed_text())])
+    # Recorded with the article, although neither its precompute nor its delivery was queued.
+    assert WebhookDelivery.objects.get().payload["data"]["id"] == outcome.article_id
+    make_overdue(settings)
+    assert sweep(django_capture_on_commit_callbacks) == 1
+    [payload] = receiver.payloads()
+    assert (payload["type"], payload["data"]["id"]) == ("article.loaded", outcome.article_id)
+
+
+def test_a_rolled_back_change_records_no_delivery(reviewer, sentence, webhook_subscriber):
+    sent = webhook_subscriber("annotation.created")
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        record_label(sentence, reviewer, "sourced")
+        assert [event for event, _ in sent()] == ["annotation.created"]  # in the transaction
+        raise RuntimeError("abort the change")
+    assert sent() == []
+
+
+def test_the_same_event_has_one_webhook_id_and_is_recorded_once(receiver, allow_private):
+    first, second = subscribe(receiver, "article.precomputed"), subscribe(receiver, "x")
+    second.events = ["article.precomputed"]
+    second.save()
+    item = {"article-1-rules": {"id": 1}}
+    assert emit("article.precomputed", item) == 2
+    assert emit("article.precomputed", item) == 0  # emitted again: the same event
+    ids = dict(WebhookDelivery.objects.values_list("endpoint", "message_id"))
+    assert len(set(ids.values())) == 2  # one per endpoint
+    assert ids[first.pk] == message_id(first, "article.precomputed", "article-1-rules")
+    emit("article.precomputed", {"article-1-model-2": {"id": 1}})  # another version: a new event
+    assert WebhookDelivery.objects.count() == 4
+
+
+def test_a_new_delivery_is_left_to_the_broker_for_the_grace_period(
+    reviewer, sentence, settings, django_capture_on_commit_callbacks, webhook_subscriber
+):
+    webhook_subscriber("annotation.created")
+    settings.WEBHOOK_SWEEP_GRACE = 60
+    label(reviewer, sentence, django_capture_on_commit_callbacks)
+    # 90 s on, its task may still wait behind others in the broker: not lost yet.
+    later = timezone.now() + timedelta(seconds=90)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert requeue_lost_deliveries() == 0
+    later += timedelta(seconds=60)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert requeue_lost_deliveries() == 1
