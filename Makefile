@@ -55,6 +55,8 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The whole load of generated articles against the database's own COPY rate, by hand (PostgreSQL
+# and Redis on 127.0.0.1): bench/load_articles.py, results in bench/RESULTS.md.
 bench-load: install-dev
 	$(BIN)/python bench/load_articles.py
 

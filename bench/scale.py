@@ -1,7 +1,7 @@
 """Scale: the reviewer's pages and API lists at N articles, through a real gunicorn.
 
     python bench/scale.py [--articles 10000,100000] [--long-sentences 50000] [--requests 20]
-                          [--stale] [--json figures.json] [--keep]
+                          [--stale] [--json figures.json] [--keep] [--reuse]
 
 For each size, builds its own PostgreSQL database with COPY: N articles of 20 sentences (texts,
 candidate scores and reasons from a pool of generated sentences scored by the detector's rules),
@@ -14,8 +14,9 @@ each kind (after 2 warm-ups) with the size of the answer; then the ratio of each
 previous size's.
 
 DATABASE_URL names the database (default factcheck_bench_scale on 127.0.0.1): it is created for
-each size and dropped after it (--keep keeps the last one); a database holding anything but this
-benchmark's rows is refused. REDIS_URL defaults to redis://127.0.0.1:6379/13; the tasks the
+each size and dropped after it (--keep keeps the last one; --reuse times a kept one again, after
+migrating, counting and analysing it); a database holding anything but this benchmark's rows is
+refused. REDIS_URL defaults to redis://127.0.0.1:6379/13; the tasks the
 label saves queue go to a queue of their own, emptied at the end.
 """
 
@@ -35,7 +36,14 @@ from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.copy_load import chunks, copy_rows, copy_tallies, fresh_database, lines  # noqa: E402
+from bench.copy_load import (  # noqa: E402
+    chunks,
+    copy_rows,
+    copy_tallies,
+    fresh_database,
+    lines,
+    refuse_foreign_data,
+)
 from bench.environment import use_database_bench_defaults  # noqa: E402
 
 # For gunicorn only: read before the defaults keep this process off any broker.
@@ -129,7 +137,15 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the last size's database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="time the database an earlier run kept (one size): migrated, counted afresh and "
+        "analysed, not built again",
+    )
     args = parser.parse_args()
+    if args.reuse and len(args.articles) > 1:
+        parser.error("--reuse: one size only (the kept database's)")
     if min(args.articles) < 1_000:
         parser.error("--articles: each size must be at least 1,000")
     if args.requests < 2:
@@ -159,19 +175,24 @@ def run(articles: int, args) -> dict:
 
     from bench.load_articles import drop_database
 
-    fresh_database(TABLES, URL_PREFIX, USER_PREFIX)  # refuses one that holds anything else
-    # Then a new one: no statistics, dead rows or leftovers of an earlier run.
-    drop_database()
-    fresh_database(TABLES, URL_PREFIX, USER_PREFIX)
+    if not args.reuse:
+        fresh_database(TABLES, URL_PREFIX, USER_PREFIX)  # refuses one that holds anything else
+        # Then a new one: no statistics, dead rows or leftovers of an earlier run.
+        drop_database()
+        fresh_database(TABLES, URL_PREFIX, USER_PREFIX)
     try:
         started = time.perf_counter()
-        figures = load(articles, args.long_sentences, args.stale)
+        if args.reuse:
+            figures = kept_database(articles, args.stale)
+        else:
+            figures = load(articles, args.long_sentences, args.stale)
         refresh_stored_figures(args.stale)
         figures["build_seconds"] = round(time.perf_counter() - started, 1)
         print(
             f"\n{connection.settings_dict['NAME']}: {articles:,} articles, "
             f"{figures['sentences']:,} sentences (one article of {args.long_sentences:,}), "
-            f"{figures['annotations']:,} annotations; built in {figures['build_seconds']} s"
+            f"{figures['annotations']:,} annotations; "
+            f"{'counted' if args.reuse else 'built'} in {figures['build_seconds']} s"
             f"{', statistics stale' if args.stale else ''}"
         )
         figures["requests"] = serve_and_time(articles, args.requests)
@@ -180,6 +201,33 @@ def run(articles: int, args) -> dict:
             drop_database()
     print_table(figures["requests"])
     return figures
+
+
+def kept_database(articles: int, stale: bool) -> dict:
+    """What the database an earlier run kept holds (it must be this size's), migrated first."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    refuse_foreign_data(URL_PREFIX, USER_PREFIX)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(id) FROM annotations_article), "
+            "(SELECT COUNT(*) FROM annotations_sentence), "
+            "(SELECT COUNT(*) FROM annotations_sentence WHERE article_id = %s), "
+            "(SELECT COUNT(*) FROM annotations_annotation)",
+            [articles + 1],
+        )
+        last, sentences, long_sentences, annotations = cursor.fetchone()
+    if last != articles + 1:
+        sys.exit(f"--reuse: the kept database is not the one of {articles:,} articles")
+    return {
+        "articles": articles,
+        "long_sentences": long_sentences,
+        "stale": stale,
+        "sentences": sentences,
+        "annotations": annotations,
+    }
 
 
 def refresh_stored_figures(stale: bool) -> None:

@@ -156,12 +156,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "media")
 # Uploaded seed files are read in memory; the parser enforces its own 5 MB per-file limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 500
+# At most this many sentences per article; a longer one is refused at ingest, naming the file.
+# A 5 MB seed can hold hundreds of thousands (one of 196,000 loaded before this limit); the
+# longest real articles have a few hundred. 20,000 (2 to 3.5 MB of news prose) lets long
+# reports and transcripts in while bounding what one article costs to precompute and export.
+ARTICLE_MAX_SENTENCES = env_int("ARTICLE_MAX_SENTENCES", 20_000)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)

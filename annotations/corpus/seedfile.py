@@ -5,14 +5,18 @@
     line 3: canonical URL (http or https)
     line 4+: body, one paragraph a line
 
-Windows line endings and a UTF-8 byte order mark are accepted; blank body lines are dropped.
+Windows line endings and a UTF-8 byte order mark are accepted; body lines with nothing visible
+(blank, or only invisible characters such as a right-to-left mark) are dropped.
 """
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from urllib.parse import urlsplit
+
+from .segmenter import has_visible_text
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_URL_LENGTH = 2000
@@ -100,6 +104,10 @@ def _title(fail, line: str) -> str:
     title = line.strip()
     if not title:
         raise fail(1, "expected a title, found an empty line")
+    if not has_visible_text(title):
+        raise fail(1, "expected a title, found only invisible characters")
+    if problem := _control_character(title, "title"):
+        raise fail(1, problem)
     if len(title) > MAX_TITLE_LENGTH:
         raise fail(1, f"title is {len(title)} characters; at most {MAX_TITLE_LENGTH} allowed")
     return title
@@ -126,19 +134,43 @@ def _body(fail, lines: list[str]) -> str:
     paragraphs = [line.strip() for line in lines if line.strip()]
     if not paragraphs:
         raise fail(4, "expected the article body (one paragraph a line), found none")
-    return "\n".join(paragraphs)
+    visible = [paragraph for paragraph in paragraphs if has_visible_text(paragraph)]
+    if not visible:
+        shown = ", ".join(sorted({f"U+{ord(char):04X}" for char in "".join(paragraphs)})[:5])
+        raise fail(4, f"the article body has no visible text, only invisible characters ({shown})")
+    return "\n".join(visible)
 
 
 def _line_of(data: bytes, byte_offset: int) -> int:
     return data.count(b"\n", 0, byte_offset) + 1
 
 
+def _control_character(text: str, what: str) -> str | None:
+    """Control characters (all but tab) and, in a URL, format characters hide what the text says;
+    the problem names the first one."""
+    for position, char in enumerate(text, start=1):
+        category = unicodedata.category(char)
+        if (category == "Cc" and char != "\t") or (what == "URL" and category == "Cf"):
+            code = f"U+{ord(char):04X}"
+            return f"{what} has an invisible control character ({code}) at character {position}"
+    return None
+
+
 def _url_problem(url: str) -> str | None:
     if not url:
         return "expected the article's URL (http:// or https://), found nothing"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or " " in url:
-        return f"expected an http:// or https:// URL, found {url[:200]!r}"
     if len(url) > MAX_URL_LENGTH:
         return f"URL is {len(url)} characters; at most {MAX_URL_LENGTH} allowed"
+    if problem := _control_character(url, "URL"):
+        return problem
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": an unclosed IPv6 address
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname or _spaced(url):
+        return f"expected an http:// or https:// URL, found {url[:200]!r}"
     return None
+
+
+def _spaced(text: str) -> bool:
+    return any(char.isspace() for char in text)

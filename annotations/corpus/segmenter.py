@@ -8,6 +8,8 @@ before a spaced ellipsis, and a sentence closed inside parentheses.
 """
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -38,6 +40,11 @@ TITLE_BEFORE_CUT = re.compile(r"(?<![\w.])(?:Ms|Mx|Amb|Atty|Cllr|Ft|Gens)\.\s*$"
 PERIOD_THEN_ELLIPSIS = re.compile(r"(?<=\w)\.(?P<gap>(?: \.){3}\s+)(?=[\"“‘'(\[]?[A-Z])")
 # "(See below.) Next": a sentence that ends inside parentheses, then a capital.
 CLOSED_PARENTHESIS = re.compile(r"[.!?…][\"'”’]?\)(?P<gap>\s+)(?=[\"“‘']?[A-Z])")
+# Characters that show nothing on their own: controls, format characters (right-to-left mark,
+# zero-width joiner and space, byte order mark...), spaces of every width, unassigned code
+# points, combining marks with no letter to sit on, and the blank "letters" Unicode has.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,13 @@ class SentenceSpan:
     start: int
     end: int
     text: str
+
+
+def has_visible_text(text: str) -> bool:
+    return any(
+        char not in BLANK_LETTERS and unicodedata.category(char) not in INVISIBLE_CATEGORIES
+        for char in text
+    )
 
 
 def split_paragraphs(body: str) -> list[tuple[int, str]]:
@@ -60,7 +74,11 @@ def split_paragraphs(body: str) -> list[tuple[int, str]]:
 
 def split_sentences(body: str) -> list[SentenceSpan]:
     """Sentences of body in order; body[s.start:s.end] == s.text, never across a line break."""
-    spans = []
+    return list(iter_sentences(body))
+
+
+def iter_sentences(body: str) -> Iterator[SentenceSpan]:
+    """split_sentences() a paragraph at a time, for a caller that may stop early."""
     paragraph_index = 0
     for offset, paragraph in split_paragraphs(body):
         if not paragraph.strip():
@@ -68,14 +86,12 @@ def split_sentences(body: str) -> list[SentenceSpan]:
         cuts = sorted(_corrected_cuts(paragraph, _sentencex_cuts(paragraph)))
         for start, end in pairwise([0, *cuts, len(paragraph)]):
             start, end = _trim(paragraph, start, end)
-            if start < end:
-                spans.append(
-                    SentenceSpan(
-                        paragraph_index, offset + start, offset + end, paragraph[start:end]
-                    )
+            # A sentence with nothing visible has nothing a reviewer could label.
+            if start < end and has_visible_text(paragraph[start:end]):
+                yield SentenceSpan(
+                    paragraph_index, offset + start, offset + end, paragraph[start:end]
                 )
         paragraph_index += 1
-    return spans
 
 
 def _sentencex_cuts(paragraph: str) -> set[int]:

@@ -6,12 +6,14 @@ through ingest_files() (seed-format files), the API with articles it read from J
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -22,7 +24,7 @@ from annotations.webhooks.services import emit
 
 from .models import Article, Sentence
 from .seedfile import MAX_FILE_BYTES, SeedArticle, SeedFileError, parse_seed_file
-from .segmenter import SentenceSpan, split_sentences
+from .segmenter import SentenceSpan, iter_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,11 @@ BATCH_SIZE = 200
 # A load of at least this many articles refreshes the planner's statistics when it ends.
 ANALYZE_AFTER = BATCH_SIZE
 SENTENCE_COLUMNS = ("article", "index", "paragraph", "start", "end", "text")
+# The sentences' columns a load re-analyzes. Naming them skips the statistics of the full-text
+# index's expression, which cost PostgreSQL a to_tsvector() per sampled row: 0.6 of a 2.9 s
+# load of 1,000 articles (bench/load_articles.py). Autovacuum gathers those in the background,
+# and the earlier ones stay meanwhile.
+SENTENCE_STATISTICS = ("article", "index", "paragraph")
 
 # Sent inside the transaction that stores new articles, with their ids (article_ids=[...]); a
 # receiver that queues work does so on commit. Detection listens and queues their candidate
@@ -106,18 +113,24 @@ def ingest_articles(
         loaded += sum(outcome.status == LOADED for outcome in outcomes)
         yield from outcomes
     if loaded >= ANALYZE_AFTER:
-        analyze_tables(Article, Sentence)
+        analyze_tables(Article, (Sentence, SENTENCE_STATISTICS))
 
 
-def analyze_tables(*models) -> None:
+def analyze_tables(*tables: type[Model] | tuple[type[Model], Sequence[str]]) -> None:
     """Refresh PostgreSQL's statistics of the models' tables after a bulk write: autovacuum may
     be off or late, and plans made from the statistics of an emptier table can scan it whole.
-    Nothing to do on SQLite."""
+    A (model, fields) pair analyzes only those columns (and still counts the rows). Nothing to
+    do on SQLite."""
     if connection.vendor != "postgresql":
         return
-    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    quote = connection.ops.quote_name
+    names = []
+    for table in tables:
+        model, fields = table if isinstance(table, tuple) else (table, ())
+        columns = ", ".join(quote(model._meta.get_field(field).column) for field in fields)
+        names.append(quote(model._meta.db_table) + (f" ({columns})" if columns else ""))
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute(f"ANALYZE {', '.join(names)}")
 
 
 def _ingest_batch(batch: tuple[SeedArticle | SeedFileError, ...]) -> list[LoadOutcome]:
@@ -140,8 +153,22 @@ def _ingest_batch(batch: tuple[SeedArticle | SeedFileError, ...]) -> list[LoadOu
         else:
             outcomes[position] = _compare_with_stored(seed, earlier)
 
-    if new:
-        segmented = {position: (seed, split_sentences(seed.body)) for position, seed in new.items()}
+    segmented = {}
+    limit = settings.ARTICLE_MAX_SENTENCES
+    for position, seed in new.items():
+        # Segmenting stops one sentence past the limit: a 5 MB file of one-line sentences would
+        # take seconds to split whole only to be refused.
+        spans = list(islice(iter_sentences(seed.body), limit + 1))
+        if len(spans) > limit:
+            outcomes[position] = LoadOutcome(
+                seed.source_name,
+                FAILED,
+                f"{seed.source_name}: the article has more than {limit:,} sentences, the most "
+                "one article may have (ARTICLE_MAX_SENTENCES); split it into several articles.",
+            )
+        else:
+            segmented[position] = (seed, spans)
+    if segmented:
         try:
             outcomes.update(store_segmented(segmented))
         except IntegrityError:

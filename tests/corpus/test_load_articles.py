@@ -102,20 +102,20 @@ def test_an_article_stored_by_a_concurrent_load_is_reported_and_the_rest_still_l
 ):
     (tmp_path / "a_raced.txt").write_bytes(seed_text(url=RACED))
     (tmp_path / "b_new.txt").write_bytes(seed_text(url="https://e.com/new", body="Fresh text."))
-    split, store_segmented, batches = services.split_sentences, services.store_segmented, []
+    split, store_segmented, batches = services.iter_sentences, services.store_segmented, []
 
     def another_loader_stores_it_meanwhile(body):
         # Between this run's check for stored URLs and its write, another process loads one.
         if not Article.objects.filter(url=RACED).exists():
             seed = parse_seed_file("other", seed_text(url=RACED))
-            store_segmented({0: (seed, split(seed.body))})
+            store_segmented({0: (seed, list(split(seed.body)))})
         return split(body)
 
     def store(items):
         batches.append(len(items))
         return store_segmented(items)
 
-    monkeypatch.setattr(services, "split_sentences", another_loader_stores_it_meanwhile)
+    monkeypatch.setattr(services, "iter_sentences", another_loader_stores_it_meanwhile)
     monkeypatch.setattr(services, "store_segmented", store)
     output = load(tmp_path, capsys=capsys)
     # The batch's write failed on the raced URL, then each article was written on its own.

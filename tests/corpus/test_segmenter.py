@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotations.corpus.seedfile import parse_seed_file
-from annotations.corpus.segmenter import split_sentences
+from annotations.corpus.segmenter import has_visible_text, split_sentences
 from tests.conftest import SEED_ARTICLE
 
 
@@ -20,9 +20,14 @@ def assert_offsets_hold(body: str) -> None:
         assert "\n" not in span.text, "a sentence spans two paragraphs"
         assert span.text == span.text.strip()
         previous_end = span.end
-    # Nothing but white space is left out between sentences.
+    # Nothing visible is left out: only white space and sentences with nothing visible.
     covered = "".join(body[s.start : s.end] for s in spans)
-    assert "".join(covered.split()) == "".join(body.split())
+    assert visible_characters(covered) == visible_characters(body)
+    assert all(has_visible_text(span.text) for span in spans)
+
+
+def visible_characters(text: str) -> str:
+    return "".join(char for char in text if has_visible_text(char))
 
 
 def test_it_splits_the_seed_article_into_19_sentences():

@@ -1,7 +1,9 @@
 """There is no Docker engine on the development machines: these tests read the files instead."""
 
+import fnmatch
 import json
 import re
+import runpy
 import subprocess
 import sys
 
@@ -104,3 +106,71 @@ def test_the_image_is_slim_runs_as_a_non_root_user_and_serves_with_gunicorn():
     assert users and users[-1] not in ("root", "0")
     assert "pip install -r requirements.txt" in dockerfile
     assert '"gunicorn", "factcheck.wsgi:application"' in dockerfile
+
+
+def dockerignored(path: str, patterns: list[str]) -> bool:
+    """Whether Docker leaves path out of the build context: a pattern matches it or one of its
+    folders, from the context's root ("**/" at any depth)."""
+    parts = path.split("/")
+    prefixes = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    for pattern in patterns:
+        shapes = [pattern[3:], f"*/{pattern[3:]}"] if pattern.startswith("**/") else [pattern]
+        if any(fnmatch.fnmatchcase(prefix, shape) for prefix in prefixes for shape in shapes):
+            return True
+    return False
+
+
+def test_the_image_leaves_out_local_environments_secrets_data_and_caches():
+    lines = (ROOT / ".dockerignore").read_text().splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    assert not any(pattern.startswith("!") for pattern in patterns)
+    for path in [
+        ".venv/bin/python",
+        "node_modules/axe-core/axe.js",
+        ".git/HEAD",
+        "db.sqlite3",
+        ".dev-secret-key",
+        ".env",
+        "docker/.env",
+        "media/exports/dataset.jsonl",
+        "staticfiles/annotations/review.css",
+        "mutants/annotations/models.py",
+        "celerybeat-schedule.db",
+        "annotations/__pycache__/models.cpython-311.pyc",
+        ".pytest_cache/README.md",
+        ".hypothesis/examples/x",
+        ".ruff_cache/CACHEDIR.TAG",
+    ]:
+        assert dockerignored(path, patterns), path
+    for path in [
+        "manage.py",
+        "requirements.txt",
+        "gunicorn.conf.py",
+        "annotations/models.py",
+        "annotations/static/annotations/review.js",
+        "seeds/000_8b43fa19184383b1.txt",
+        "docker/.env.example",
+    ]:
+        assert not dockerignored(path, patterns), path
+
+
+def test_secrets_files_are_not_committed():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", "docker/.env", ".env", "celerybeat-schedule.db"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert ignored.stdout.split() == ["docker/.env", ".env", "celerybeat-schedule.db"]
+
+
+def test_web_processes_run_gunicorn_with_its_config_file():
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert settings["timeout"] > settings["graceful_timeout"] > 0
+    assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
+    assert settings["workers"] >= 1
+    assert settings["capture_output"]  # Django's log reaches gunicorn's error log file
+    command = " ".join(compose()["services"]["web"]["command"].split())
+    assert "gunicorn factcheck.wsgi:application --config gunicorn.conf.py" in command
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    assert '"--config", "gunicorn.conf.py"' in dockerfile
