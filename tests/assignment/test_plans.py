@@ -126,3 +126,16 @@ def test_search_reads_the_text_index_and_no_whole_table(generated, query, monkey
     assert page.sentences
     assert sequential_scans(captured) == []
     assert "sentence_text_search" in indexes_read(captured)
+
+
+def test_the_search_index_keeps_a_short_pending_list(generated):
+    """Every search reads the text index's pending list (rows not yet merged into it) whole:
+    however many sentences were written since, it stays within 256 kB (32 pages), where
+    PostgreSQL's default lets it grow to 4 MB while autovacuum is off."""
+    require_postgres()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")
+        cursor.execute("SELECT pending_pages FROM pgstatginindex('sentence_text_search')")
+        [pending_pages] = cursor.fetchone()
+    assert Sentence.objects.count() == ARTICLES * SENTENCES
+    assert 0 < pending_pages <= 32
