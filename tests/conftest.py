@@ -1,9 +1,9 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group, User
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 
-from annotations.roles import MODERATORS_GROUP, REVIEWERS_GROUP
+from annotations.roles import MODERATORS_GROUP, REVIEWERS_GROUP, ROLES
 from tests.services import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
@@ -32,6 +32,36 @@ def own_cache(settings, request):
             "LOCATION": request.node.nodeid,
         }
     }
+
+
+@pytest.fixture(scope="session")
+def role_permissions(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
+    """The permissions the migrations gave each role's group, as (app, codename), read once from
+    the fresh test database."""
+    with django_db_blocker.unblock():
+        return {
+            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.filter(name__in=ROLES.values())
+        }
+
+
+@pytest.fixture(autouse=True)
+def role_groups(request, role_permissions):
+    """A transactional test's flush empties every table, the role groups the migrations made
+    included: a test that uses the database after one (in whatever order the test processes
+    take the files) finds them again, with their permissions."""
+    if not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    request.getfixturevalue(
+        "transactional_db" if "transactional_db" in request.fixturenames else "db"
+    )
+    for name, permissions in role_permissions.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            for app_label, codename in permissions:
+                group.permissions.add(
+                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                )
 
 
 def seed_text(title="A title", date="20220223", url="https://example.com/a", body="One. Two."):
