@@ -34,34 +34,17 @@ def own_cache(settings, request):
     }
 
 
+# The permissions the migrations gave each role's group, as (app, codename): read once the test
+# database is made, before any test can flush it.
+ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {}
+
+
 @pytest.fixture(scope="session")
-def role_permissions(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
-    """The permissions the migrations gave each role's group, as (app, codename), read once from
-    the fresh test database."""
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        return {
-            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
-            for group in Group.objects.filter(name__in=ROLES.values())
-        }
-
-
-@pytest.fixture(autouse=True)
-def role_groups(request, role_permissions):
-    """A transactional test's flush empties every table, the role groups the migrations made
-    included: a test that uses the database after one (in whatever order the test processes
-    take the files) finds them again, with their permissions."""
-    if not {"db", "transactional_db"} & set(request.fixturenames):
-        return
-    request.getfixturevalue(
-        "transactional_db" if "transactional_db" in request.fixturenames else "db"
-    )
-    for name, permissions in role_permissions.items():
-        group, created = Group.objects.get_or_create(name=name)
-        if created:
-            for app_label, codename in permissions:
-                group.permissions.add(
-                    Permission.objects.get(content_type__app_label=app_label, codename=codename)
-                )
+        for group in Group.objects.filter(name__in=ROLES.values()):
+            codenames = group.permissions.values_list("content_type__app_label", "codename")
+            ROLE_PERMISSIONS[group.name] = list(codenames)
 
 
 def seed_text(title="A title", date="20220223", url="https://example.com/a", body="One. Two."):
@@ -95,8 +78,17 @@ def other_reviewer(db):
 @pytest.fixture
 def moderator(db):
     user = User.objects.create_user("moderator", password="pw-moderator")
-    # Made by migration 0010 (with its permissions from 0013); made again after a flush.
-    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    # Made by migration 0010 (with its permissions from 0013); made again after a transactional
+    # test's flush emptied every table (in whatever order the test processes take the files).
+    group, created = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    if created:
+        group.permissions.add(
+            *(
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, codename in ROLE_PERMISSIONS[MODERATORS_GROUP]
+            )
+        )
+    user.groups.add(group)
     return user
 
 
