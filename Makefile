@@ -42,9 +42,13 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# The schema tests in one process: schemathesis gives each API operation's test the same node
+# id, and pytest-xdist would run only one of them.
+SCHEMA_TESTS := tests/api/test_schemathesis.py
 test: install-dev $(CHROMIUM)
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=$(SCHEMA_TESTS)
+	$(BIN)/python -m pytest -n 0 $(SCHEMA_TESTS)
 
 lint: install-dev
 	$(BIN)/ruff check .
