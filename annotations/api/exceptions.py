@@ -80,8 +80,13 @@ def bad_request(request, exception):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return JsonResponse({"detail": f"request body larger than {limit} bytes"}, status=413)
     if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
-        return JsonResponse({"detail": f"too many fields or files: {exception}"}, status=400)
-    return JsonResponse({"detail": "bad request"}, status=400)
+        return _bad_request(f"too many fields or files: {exception}")
+    return _bad_request("bad request")
+
+
+def _bad_request(message: str) -> JsonResponse:
+    # The shape of every 400 the schema documents: a summary and what was wrong, by field.
+    return JsonResponse({"detail": message, "errors": {"non_field_errors": [message]}}, status=400)
 
 
 def server_error(request):

@@ -170,6 +170,8 @@ def test_too_many_form_fields_is_a_json_400(world, settings):
     )
     assert response.status_code == 400
     assert response.json()["detail"].startswith("too many fields or files")
+    # As every 400 of the schema: what was wrong, by field.
+    assert response.json()["errors"]["non_field_errors"] == [response.json()["detail"]]
 
 
 def test_a_server_error_under_the_api_is_json(world, monkeypatch):
