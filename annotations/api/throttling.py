@@ -15,7 +15,7 @@ def login_username(request, credentials=None) -> str | None:
     """The username django-axes records a login attempt under, cut to the longest a username
     can be: a longer one names no account, and would not fit axes' column (a 500 on PostgreSQL)."""
     fields = credentials or getattr(request, "data", request.POST)
-    username = fields.get("username")
+    username = fields.get("username") if hasattr(fields, "get") else None  # JSON may be a list
     longest = get_user_model()._meta.get_field("username").max_length
     return None if username is None else str(username)[:longest]
 
@@ -40,8 +40,7 @@ class AuthThrottle(ScopedThrottle):
         if user.is_authenticated:
             ident = f"user-{user.pk}"
         else:
-            data = request.data
-            username = str(data.get("username", "")) if hasattr(data, "get") else ""
+            username = login_username(request) or ""
             digest = hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()
             ident = f"{self.get_ident(request)}-{digest}"
         return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -110,7 +110,6 @@ def requeue_lost_deliveries() -> int:
 
 def _queue(delivery_ids: list[int]) -> None:
     for pk in delivery_ids:
-        # With eager tasks a failed first attempt raises too: logged, and left to the sweep.
         queue_on_commit(lambda pk=pk: deliver_webhook_task.delay(pk), f"webhook delivery {pk}")
 
 
