@@ -43,7 +43,11 @@ class SentenceWork(models.Model):
     sentence = models.OneToOneField(
         Sentence, on_delete=models.CASCADE, primary_key=True, related_name="work"
     )
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The sentence's article, copied for the queue's index. No constraint of its own: the
+    # sentence's holds the row to a real sentence, and a load would pay a second check per row.
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     index = models.PositiveIntegerField(help_text="the sentence's, for the queue's order")
     score = models.FloatField(help_text="the latest candidate's; -1 without one")
     votes = models.PositiveIntegerField(default=0, help_text="counted (not rejected) labels")

@@ -75,14 +75,16 @@ def latest_score() -> Coalesce:
     return Coalesce(Subquery(latest.values("score")[:1]), Value(NO_SCORE))
 
 
-def work_rows(sentences: QuerySet[Sentence]) -> QuerySet:
+def work_rows(sentences: QuerySet[Sentence], *, new: bool = False) -> QuerySet:
     """SentenceWork's columns of the given sentences computed from scratch, as tuples in
-    WORK_COLUMNS order."""
+    WORK_COLUMNS order. new: the sentences were stored in this very transaction, so no
+    candidate or label can point at them yet (a load spares two lookups per sentence)."""
+    score, votes = (Value(NO_SCORE), Value(0)) if new else (latest_score(), counted_votes())
     return (
         sentences.order_by()
         .annotate(
-            work_score=latest_score(),
-            work_votes=counted_votes(),
+            work_score=score,
+            work_votes=votes,
             work_needed=overlap_sql(F("article__overlap")),
             work_open=ExpressionWrapper(
                 Q(article__locked=False, article__hidden=False), output_field=BooleanField()

@@ -168,9 +168,10 @@ def rebuild_work_queue(article_ids: list[int] | None = None) -> None:
         _insert_work(sentences)
 
 
-def _insert_work(sentences: QuerySet[Sentence]) -> None:
-    """Add the sentences' rows in one INSERT ... SELECT: nothing goes through Python."""
-    select, params = work_rows(sentences).query.sql_with_params()
+def _insert_work(sentences: QuerySet[Sentence], *, new: bool = False) -> None:
+    """Add the sentences' rows in one INSERT ... SELECT: nothing goes through Python. new: as
+    work_rows() takes it."""
+    select, params = work_rows(sentences, new=new).query.sql_with_params()
     quote = connection.ops.quote_name
     columns = ", ".join(quote(SentenceWork._meta.get_field(name).column) for name in WORK_COLUMNS)
     with connection.cursor() as cursor:
@@ -181,7 +182,7 @@ def _insert_work(sentences: QuerySet[Sentence]) -> None:
 
 def add_stored_articles(sender, article_ids: list[int], **kwargs) -> None:
     """Receiver of corpus.services.articles_stored: new articles' sentences join the queue."""
-    _insert_work(Sentence.objects.filter(article_id__in=article_ids))
+    _insert_work(Sentence.objects.filter(article_id__in=article_ids), new=True)
 
 
 def recount_votes(sender, sentence_ids: list[int], **kwargs) -> None:

@@ -45,6 +45,7 @@ CLOSED_PARENTHESIS = re.compile(r"[.!?…][\"'”’]?\)(?P<gap>\s+)(?=[\"“‘
 # points, combining marks with no letter to sit on, and the blank "letters" Unicode has.
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+PRINTABLE_ASCII = re.compile(r"[!-~]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,9 @@ class SentenceSpan:
 
 
 def has_visible_text(text: str) -> bool:
+    # Nearly every sentence holds a printable ASCII character: found without a per-character loop.
+    if PRINTABLE_ASCII.search(text):
+        return True
     return any(
         char not in BLANK_LETTERS and unicodedata.category(char) not in INVISIBLE_CATEGORIES
         for char in text

@@ -7,6 +7,7 @@ through ingest_files() (seed-format files), the API with articles it read from J
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -108,10 +109,16 @@ def ingest_articles(
     """
     articles = iter(articles)
     loaded = 0
-    while batch := tuple(islice(articles, batch_size)):
-        outcomes = _ingest_batch(batch)
-        loaded += sum(outcome.status == LOADED for outcome in outcomes)
-        yield from outcomes
+    # A thread reads, parses and segments the next batch while this one is written: Python's
+    # work then runs on a second core while this thread waits for the database (bench/
+    # load_articles.py). It touches no database, and holds at most one batch ahead.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-segment") as segmenter:
+        upcoming = segmenter.submit(_segment_batch, articles, batch_size)
+        while batch := upcoming.result():
+            upcoming = segmenter.submit(_segment_batch, articles, batch_size)
+            outcomes = _ingest_batch(batch)
+            loaded += sum(outcome.status == LOADED for outcome in outcomes)
+            yield from outcomes
     if loaded >= ANALYZE_AFTER:
         analyze_tables(Article, (Sentence, SENTENCE_STATISTICS))
 
@@ -133,46 +140,60 @@ def analyze_tables(*tables: type[Model] | tuple[type[Model], Sequence[str]]) -> 
         cursor.execute(f"ANALYZE {', '.join(names)}")
 
 
-def _ingest_batch(batch: tuple[SeedArticle | SeedFileError, ...]) -> list[LoadOutcome]:
-    outcomes: dict[int, LoadOutcome] = {}
-    parsed: dict[int, SeedArticle] = {}
-    for position, item in enumerate(batch):
-        if isinstance(item, SeedFileError):
-            outcomes[position] = LoadOutcome(item.source_name, FAILED, str(item))
-        else:
-            parsed[position] = item
+Segmented = tuple[SeedArticle, list[SentenceSpan]]
 
-    existing = Article.objects.in_bulk([a.url for a in parsed.values()], field_name="url")
-    new: dict[int, SeedArticle] = {}
+
+def _segment_batch(
+    articles: Iterator[SeedArticle | SeedFileError], batch_size: int
+) -> tuple[Segmented | LoadOutcome, ...]:
+    """The next batch_size articles, each segmented or failed."""
+    return tuple(map(_segment, islice(articles, batch_size)))
+
+
+def _segment(item: SeedArticle | SeedFileError) -> Segmented | LoadOutcome:
+    if isinstance(item, SeedFileError):
+        return LoadOutcome(item.source_name, FAILED, str(item))
+    limit = settings.ARTICLE_MAX_SENTENCES
+    # Segmenting stops one sentence past the limit: a 5 MB file of one-line sentences would
+    # take seconds to split whole only to be refused.
+    spans = list(islice(iter_sentences(item.body), limit + 1))
+    # Hashed here too, off the thread that writes.
+    item.content_hash  # noqa: B018
+    if len(spans) > limit:
+        return LoadOutcome(
+            item.source_name,
+            FAILED,
+            f"{item.source_name}: the article has more than {limit:,} sentences, the most "
+            "one article may have (ARTICLE_MAX_SENTENCES); split it into several articles.",
+        )
+    return item, spans
+
+
+def _ingest_batch(batch: tuple[Segmented | LoadOutcome, ...]) -> list[LoadOutcome]:
+    outcomes: dict[int, LoadOutcome] = {}
+    segmented: dict[int, Segmented] = {}
+    for position, item in enumerate(batch):
+        if isinstance(item, LoadOutcome):
+            outcomes[position] = item
+        else:
+            segmented[position] = item
+
+    urls = [seed.url for seed, _ in segmented.values()]
+    existing = Article.objects.in_bulk(urls, field_name="url")
+    new: dict[int, Segmented] = {}
     seen_in_batch: dict[str, SeedArticle] = {}
-    for position, seed in parsed.items():
+    for position, (seed, spans) in segmented.items():
         earlier = existing.get(seed.url) or seen_in_batch.get(seed.url)
         if earlier is None:
-            new[position] = seed
+            new[position] = (seed, spans)
             seen_in_batch[seed.url] = seed
         else:
             outcomes[position] = _compare_with_stored(seed, earlier)
-
-    segmented = {}
-    limit = settings.ARTICLE_MAX_SENTENCES
-    for position, seed in new.items():
-        # Segmenting stops one sentence past the limit: a 5 MB file of one-line sentences would
-        # take seconds to split whole only to be refused.
-        spans = list(islice(iter_sentences(seed.body), limit + 1))
-        if len(spans) > limit:
-            outcomes[position] = LoadOutcome(
-                seed.source_name,
-                FAILED,
-                f"{seed.source_name}: the article has more than {limit:,} sentences, the most "
-                "one article may have (ARTICLE_MAX_SENTENCES); split it into several articles.",
-            )
-        else:
-            segmented[position] = (seed, spans)
-    if segmented:
+    if new:
         try:
-            outcomes.update(store_segmented(segmented))
+            outcomes.update(store_segmented(new))
         except IntegrityError:
-            for position, item in segmented.items():
+            for position, item in new.items():
                 outcomes.update(_store_one_or_report(position, item))
     return [outcomes[position] for position in range(len(batch))]
 
@@ -200,9 +221,6 @@ def _compare_with_stored(seed: SeedArticle, stored: Article | SeedArticle) -> Lo
         "at their text. Give the new version its own URL or delete the old article first.",
         article_id,
     )
-
-
-Segmented = tuple[SeedArticle, list[SentenceSpan]]
 
 
 def _store_one_or_report(position: int, item: Segmented) -> dict[int, LoadOutcome]:

@@ -4,6 +4,7 @@ from django.core.management import CommandError, call_command
 from annotations.corpus import services
 from annotations.corpus.models import Article, Sentence
 from annotations.corpus.seedfile import parse_seed_file
+from annotations.corpus.segmenter import split_sentences
 from annotations.jobs import JobStatus
 from tests.conftest import SEED_ARTICLE, SEEDS, seed_text
 
@@ -102,20 +103,16 @@ def test_an_article_stored_by_a_concurrent_load_is_reported_and_the_rest_still_l
 ):
     (tmp_path / "a_raced.txt").write_bytes(seed_text(url=RACED))
     (tmp_path / "b_new.txt").write_bytes(seed_text(url="https://e.com/new", body="Fresh text."))
-    split, store_segmented, batches = services.iter_sentences, services.store_segmented, []
+    store_segmented, batches = services.store_segmented, []
 
-    def another_loader_stores_it_meanwhile(body):
+    def store(items):
         # Between this run's check for stored URLs and its write, another process loads one.
         if not Article.objects.filter(url=RACED).exists():
             seed = parse_seed_file("other", seed_text(url=RACED))
-            store_segmented({0: (seed, list(split(seed.body)))})
-        return split(body)
-
-    def store(items):
+            store_segmented({0: (seed, split_sentences(seed.body))})
         batches.append(len(items))
         return store_segmented(items)
 
-    monkeypatch.setattr(services, "iter_sentences", another_loader_stores_it_meanwhile)
     monkeypatch.setattr(services, "store_segmented", store)
     output = load(tmp_path, capsys=capsys)
     # The batch's write failed on the raced URL, then each article was written on its own.
