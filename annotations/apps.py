@@ -27,7 +27,7 @@ class AnnotationsConfig(AppConfig):
         labels_changed.connect(labels_changed_receiver, dispatch_uid="refresh-agreement")
         # The work queue of "next" follows every write that changes it, in its transaction.
         articles_stored.connect(assignment.add_stored_articles, dispatch_uid="queue-sentences")
-        labels_changed.connect(assignment.recount_votes, dispatch_uid="queue-votes")
+        labels_changed.connect(assignment.follow_votes, dispatch_uid="queue-votes")
         candidates_written.connect(assignment.rescore_articles, dispatch_uid="queue-scores")
         article_flag_changed.connect(assignment.follow_articles, dispatch_uid="queue-flags")
         post_save.connect(

@@ -197,7 +197,7 @@ class AnnotationViewSet(mixins.ListModelMixin, ApiViewSet):
     def create(self, request):
         serializer = AnnotationCreateSerializer(data=request.data)
         # A sentence of a hidden article does not exist for a reviewer.
-        visible = sentences_visible_to(request.user).select_related("article")
+        visible = sentences_visible_to(request.user)
         serializer.fields["sentence"].queryset = visible
         serializer.is_valid(raise_exception=True)
         sentence = serializer.validated_data["sentence"]

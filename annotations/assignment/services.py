@@ -5,6 +5,7 @@ call these; the receivers below keep the work queue (SentenceWork) in the transa
 write it follows, connected in apps.py."""
 
 import datetime
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -18,7 +19,6 @@ from annotations.roles import check_can_review
 from .models import ReviewClaim, SentenceWork
 from .selectors import (
     WORK_COLUMNS,
-    counted_votes,
     eligible_sentences,
     held_claim,
     latest_score,
@@ -185,10 +185,14 @@ def add_stored_articles(sender, article_ids: list[int], **kwargs) -> None:
     _insert_work(Sentence.objects.filter(article_id__in=article_ids), new=True)
 
 
-def recount_votes(sender, sentence_ids: list[int], **kwargs) -> None:
-    """Receiver of review.services.labels_changed: the sentences' counted labels again (their
-    rows are locked by the write that sent it, so the count includes every committed label)."""
-    SentenceWork.objects.filter(pk__in=sentence_ids).update(votes=counted_votes())
+def follow_votes(sender, votes: dict[int, int], **kwargs) -> None:
+    """Receiver of review.services.labels_changed: the sentences' counted labels, as their new
+    tallies counted them (under the sentences' row locks, so with every committed label)."""
+    sentences_by_count = defaultdict(list)
+    for sentence_id, count in votes.items():
+        sentences_by_count[count].append(sentence_id)
+    for count, sentence_ids in sentences_by_count.items():
+        SentenceWork.objects.filter(pk__in=sentence_ids).update(votes=count)
 
 
 def rescore_articles(sender, article_ids: list[int], **kwargs) -> None:

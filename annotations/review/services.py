@@ -39,9 +39,10 @@ from .models import (
 )
 
 EVIDENCE_URL = URLValidator(schemes=["http", "https"])
-# Sent with `sentence_ids` inside the transaction of every change to labels, their moderation or
-# an adjudication: rooms above review that derive figures from labels (agreement, connected in
-# apps.py) follow without review importing them.
+# Sent with `sentence_ids` and their counted labels (`votes`: sentence id -> count) inside the
+# transaction of every change to labels, their moderation or an adjudication: rooms above review
+# that derive figures from labels (agreement, assignment, connected in apps.py) follow without
+# review importing them.
 labels_changed = Signal()
 
 
@@ -102,7 +103,7 @@ def _count_reviewer_labels(annotation: Annotation, change: int) -> None:
 
 
 def _save(sentence, reviewer, changes, actor, replace, expected_version):
-    _check_article_open(actor, sentence.article)
+    _check_article_open(actor, sentence)
     annotation = (
         Annotation.objects.select_for_update().filter(sentence=sentence, reviewer=reviewer).first()
     )
@@ -147,13 +148,16 @@ def annotation_clear(*, annotation: Annotation, actor, expected_version: int | N
     """Remove an annotation (its reviewer's or, for a moderator, anyone's)."""
     check_can_review(actor)
     with transaction.atomic():
-        _check_article_open(actor, annotation.sentence.article)
+        _check_article_open(actor, annotation.sentence)
         current = Annotation.objects.select_for_update().filter(pk=annotation.pk).first()
         if current is None:
             return
         check_can_change_annotation(actor, current)
         if expected_version is not None and expected_version != current.version:
             raise VersionConflict(current)
+        # Both are in hand (an annotation keeps its sentence and reviewer); the audit trail and
+        # the webhook payload read them.
+        current.sentence, current.reviewer = annotation.sentence, annotation.reviewer
         before = annotation_snapshot(current)
         record_annotation_change(
             current, actor, History.Action.DELETED, WebhookEvent.ANNOTATION_DELETED, before, None
@@ -163,24 +167,26 @@ def annotation_clear(*, annotation: Annotation, actor, expected_version: int | N
         retally([current.sentence_id])
 
 
-def _check_article_open(actor, article: Article) -> None:
-    """Check the article's lock under its row lock, held until the change commits: a moderator
-    locking it (set_article_flag takes the row FOR UPDATE) either waits for this change or is
-    seen by it, so no save lands just after a lock. FOR SHARE (which the ORM cannot say), so that
-    changes to one article still run side by side; SQLite has one writer at a time anyway."""
+def _check_article_open(actor, sentence: Sentence) -> None:
+    """Check the sentence's article's lock under its row lock, held until the change commits: a
+    moderator locking it (set_article_flag takes the row FOR UPDATE) either waits for this change
+    or is seen by it, so no save lands just after a lock. FOR SHARE (which the ORM cannot say),
+    so that changes to one article still run side by side; SQLite has one writer at a time
+    anyway. Only the two flags are read: the article's body may be megabytes."""
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Article._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT locked, hidden FROM {table} WHERE id = %s FOR SHARE", [article.pk]
+                f"SELECT locked, hidden FROM {table} WHERE id = %s FOR SHARE", [sentence.article_id]
             )
             row = cursor.fetchone()
     else:
-        row = Article.objects.filter(pk=article.pk).values_list("locked", "hidden").first()
+        flags = Article.objects.filter(pk=sentence.article_id).values_list("locked", "hidden")
+        row = flags.first()
     if row is None:
-        raise Article.DoesNotExist(f"there is no article {article.pk}")
-    article.locked, article.hidden = row
-    check_can_edit_article(actor, article)
+        raise Article.DoesNotExist(f"there is no article {sentence.article_id}")
+    locked, hidden = row
+    check_can_edit_article(actor, Article(pk=sentence.article_id, locked=locked, hidden=hidden))
 
 
 def check_annotation(annotation: Annotation) -> None:
@@ -315,15 +321,15 @@ def retally(sentence_ids, *, rows_locked: bool = False) -> None:
     _write_tallies), taken with the read that began it."""
     ids = set(sentence_ids)
     if ids:
-        _write_tallies(ids, rows_locked)
-        labels_changed.send(sender=Annotation, sentence_ids=sorted(ids))
+        votes = _write_tallies(ids, rows_locked)
+        labels_changed.send(sender=Annotation, sentence_ids=sorted(ids), votes=votes)
 
 
-def _write_tallies(ids: set[int], rows_locked: bool = False) -> None:
+def _write_tallies(ids: set[int], rows_locked: bool = False) -> dict[int, int]:
     """The tallies of the sentences from their labels, candidate and adjudication, and their
     articles' SentencesByVotes moved by the difference from the tallies they replace: a lock,
     one read and a few writes for any number of sentences (a sentence with neither labels nor
-    adjudication keeps no tally)."""
+    adjudication keeps no tally). Returns each sentence's counted labels."""
     # Two writes to one sentence at the same moment would each count before the other commits,
     # and the later upsert would keep a stale count: holding the sentence rows makes the second
     # count once the first has committed (a new statement sees it). NO KEY: a label's insert
@@ -334,19 +340,19 @@ def _write_tallies(ids: set[int], rows_locked: bool = False) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_TALLY_SQL.format(ids=", ".join(["%s"] * len(ids))), [*ids])
         rows = cursor.fetchall()
-    kept = []
+    tallies = []
     moved = Counter()  # (article, votes) -> change in SentencesByVotes
     for _, grouped in groupby(rows, key=itemgetter(0)):
         sentence_rows = list(grouped)
         tally = _tally(sentence_rows)
-        if tally.labels or tally.decided_at:
-            kept.append(tally)
+        tallies.append(tally)
         article_id, votes_before, labels_before = sentence_rows[0][1:4]
         before = votes_before if labels_before else None
         after = tally.votes if tally.labels else None
         if before != after:
             moved[article_id, before] -= 1
             moved[article_id, after] += 1
+    kept = [tally for tally in tallies if tally.labels or tally.decided_at]
     emptied = ids - {tally.sentence_id for tally in kept}
     if emptied:
         SentenceTally.objects.filter(sentence__in=emptied).delete()
@@ -359,6 +365,7 @@ def _write_tallies(ids: set[int], rows_locked: bool = False) -> None:
     # Unlabelled sentences (votes None) are not counted there.
     moved = {key: change for key, change in moved.items() if key[1] is not None}
     _add_counts(SentencesByVotes, ("article", "votes"), "sentences", moved)
+    return {tally.sentence_id: tally.votes for tally in tallies}
 
 
 def _tally(rows: list[tuple]) -> SentenceTally:
