@@ -124,6 +124,23 @@ def work_queue_after(position: tuple[float, int, int] | None) -> QuerySet[Senten
     )
 
 
+def work_queue_for(user, position: tuple[float, int, int] | None) -> QuerySet[SentenceWork]:
+    """work_queue_after(position) without the sentences the user labelled or passed over, so
+    that a walk never steps through them: a fast reviewer's labels awaiting others sit at the
+    top of the queue. Each is left out by a probe of its row (a scalar subquery, which
+    PostgreSQL keeps per row): an anti-join could read all of the user's labels first, where the
+    statistics take them for a few."""
+    mine = Annotation.objects.filter(reviewer=user, sentence=OuterRef("pk")).values("pk")[:1]
+    passed_over = ReviewClaim.objects.filter(
+        reviewer=user, skipped=True, sentence=OuterRef("pk")
+    ).values("pk")[:1]
+    return (
+        work_queue_after(position)
+        .alias(my_label=Subquery(mine), passed_over=Subquery(passed_over))
+        .filter(my_label__isnull=True, passed_over__isnull=True)
+    )
+
+
 def eligible_sentences(user, now: datetime.datetime) -> QuerySet[SentenceWork]:
     """The work queue's rows "next" may hand the user, best first: not labelled nor passed over
     by the user, with a load under k. Narrowed to a few rows by key (assignment.services walks

@@ -25,7 +25,7 @@ from .selectors import (
     sentence_loads,
     started_articles,
     work_queue,
-    work_queue_after,
+    work_queue_for,
     work_rows,
 )
 
@@ -52,9 +52,12 @@ def next_sentence_for(user, skip: int | None = None) -> ReviewClaim | None:
     held = held_claim(user, now)
     if held is not None:
         return held
+    # Candidates found at their k, left out of the next attempts: each attempt then leaves out
+    # at least one more, even where a queue row lags behind its sentence's labels.
+    full = set()
     while True:
         with transaction.atomic():
-            candidates = _lock_candidates(user, now)
+            candidates = _lock_candidates(user, now, full)
             if not candidates:
                 return None
             # A new statement: it sees the claims committed since the one above read its loads
@@ -63,16 +66,17 @@ def next_sentence_for(user, skip: int | None = None) -> ReviewClaim | None:
             for sentence in candidates:
                 if loads[sentence.pk] < overlap_of(sentence.article):
                     return _claim(user, sentence, now)
-        # Every candidate filled up meanwhile: the next attempt's query leaves them out.
+            full.update(sentence.pk for sentence in candidates)
+        # Every candidate filled up meanwhile: the next attempt leaves them out.
 
 
-def _lock_candidates(user, now: datetime.datetime) -> list:
+def _lock_candidates(user, now: datetime.datetime, full: set[int]) -> list:
     """The best eligible sentences, their queue rows locked for this transaction. Rows other
     claimers hold are skipped, so reviewers asking together spread over different sentences;
     when they hold every eligible one, wait for the first: None from "next" must mean that
     nothing needs the user, not that others were busy claiming. Label writes update the same
     rows (their counted labels), so a claim and a label on one sentence wait for each other."""
-    eligible = eligible_sentences(user, now)
+    eligible = eligible_sentences(user, now).exclude(pk__in=full)
     held_by_others = None
     for step in _walk(user):
         rows = eligible.filter(pk__in=step)
@@ -102,7 +106,7 @@ def _walk(user):
             yield ordered[start : start + WALK_STEP]
     position = None
     while step := list(
-        work_queue_after(position).values_list("score", "article_id", "index", "pk")[:WALK_STEP]
+        work_queue_for(user, position).values_list("score", "article_id", "index", "pk")[:WALK_STEP]
     ):
         yield [pk for *_, pk in step]
         position = step[-1][:3]

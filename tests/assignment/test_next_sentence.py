@@ -2,6 +2,7 @@
 candidate score first, never one the reviewer labelled or passed over, held by a claim."""
 
 import datetime
+import signal
 
 import pytest
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from annotations.assignment.models import ReviewClaim
 from annotations.assignment.services import next_sentence_for, skip_sentence
 from annotations.moderation.services import moderate
+from annotations.review.models import Annotation
 from annotations.roles import NotAReviewer
 from tests.conftest import make_reviewer
 from tests.reviewing import label, load_article, sentence
@@ -178,3 +180,25 @@ def test_an_account_without_a_role_gets_nothing(article, staff):
     with pytest.raises(NotAReviewer):
         next_sentence_for(staff)
     assert not ReviewClaim.objects.exists()
+
+
+def test_queue_rows_behind_their_labels_are_passed_by_and_next_still_answers(article, reviewer):
+    """Labels written around the services (a bulk load that did not rebuild the work queue)
+    leave rows short of their sentences' votes: "next" finds those sentences full, leaves them
+    out and answers, rather than trying the same ones again for ever."""
+    others = [make_reviewer(f"other{n}") for n in range(2)]
+    Annotation.objects.bulk_create(
+        Annotation(sentence=sentence(article, index), reviewer=other, label="sourced")
+        for other in others
+        for index in range(3)
+    )
+    signal.signal(signal.SIGALRM, _took_too_long)
+    signal.alarm(20)
+    try:
+        assert next_sentence_for(reviewer) is None  # every sentence has its k labels
+    finally:
+        signal.alarm(0)
+
+
+def _took_too_long(signum, frame):
+    raise TimeoutError('"next" kept trying the same full sentences')

@@ -8,8 +8,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from annotations.assignment.models import SentenceWork
+from annotations.assignment.models import ReviewClaim, SentenceWork
+from annotations.assignment.selectors import work_queue
 from annotations.assignment.services import next_sentence_for, rebuild_work_queue
 from annotations.corpus import selectors
 from annotations.corpus.models import Article, Sentence
@@ -103,6 +105,46 @@ def test_next_reads_the_work_queue_index_and_no_whole_table(generated):
         assert next_sentence_for(reviewer) is not None
     assert sequential_scans(captured) == []
     assert "work_queue" in indexes_read(captured)
+
+
+def test_next_takes_as_many_queries_after_hundreds_of_my_labels_and_passes_at_the_top(generated):
+    """A fast reviewer's labels awaiting others, and the sentences they passed over, sit at the
+    top of the queue: "next" leaves them out inside one index walk, each by a probe of its row,
+    rather than stepping through them a page at a time (or reading all their labels)."""
+    require_postgres()
+    fresh, busy = make_reviewer("fresh"), make_reviewer("busy")
+    top = list(work_queue().values_list("pk", flat=True)[:400])
+    Annotation.objects.bulk_create(
+        Annotation(sentence_id=pk, reviewer=busy, label="sourced") for pk in top[:200]
+    )
+    now = timezone.now()
+    ReviewClaim.objects.bulk_create(
+        ReviewClaim(sentence_id=pk, reviewer=busy, claimed_at=now, expires_at=now, skipped=True)
+        for pk in top[200:]
+    )
+    rebuild_work_queue()  # their labels counted, as the label writes would have
+    mine = set(top) & set(work_queue().values_list("pk", flat=True)[:400])
+    assert len(mine) > 250  # most still await others, at the top
+
+    best = work_queue().first().pk
+    with CaptureQueriesContext(connection) as by_fresh:
+        assert next_sentence_for(fresh).sentence_id == best
+    with CaptureQueriesContext(connection) as by_busy:
+        claim = next_sentence_for(busy)
+    assert claim.sentence_id not in top
+    assert len(by_busy) == len(by_fresh)
+    assert sequential_scans(by_busy) == []
+    # The walk's reads leave out the reviewer's sentences by a probe of each row, never by a
+    # join that reads all of their labels or passes first.
+    walks = [query for query in by_busy if "work_queue" in indexes_read([query])]
+    assert walks
+    nodes = {node["Node Type"] for query in walks for node in plan_nodes_of(query)}
+    assert not nodes & {"Hash Join", "Merge Join"}
+
+
+def plan_nodes_of(query) -> list[dict]:
+    sql = query["sql"]
+    return plan_nodes(sql) if sql.lstrip().upper().startswith("SELECT") else []
 
 
 def test_next_favouring_started_articles_reads_no_whole_table(generated, settings):
