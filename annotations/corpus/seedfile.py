@@ -13,7 +13,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property, partial
+from functools import partial
 from urllib.parse import urlsplit
 
 from .segmenter import has_visible_text
@@ -43,7 +43,7 @@ class SeedArticle:
     url: str
     body: str
 
-    @cached_property
+    @property
     def content_hash(self) -> str:
         return body_hash(self.body)
 

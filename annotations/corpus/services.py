@@ -7,7 +7,6 @@ through ingest_files() (seed-format files), the API with articles it read from J
 
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -109,16 +108,10 @@ def ingest_articles(
     """
     articles = iter(articles)
     loaded = 0
-    # A thread reads, parses and segments the next batch while this one is written: Python's
-    # work then runs on a second core while this thread waits for the database (bench/
-    # load_articles.py). It touches no database, and holds at most one batch ahead.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-segment") as segmenter:
-        upcoming = segmenter.submit(_segment_batch, articles, batch_size)
-        while batch := upcoming.result():
-            upcoming = segmenter.submit(_segment_batch, articles, batch_size)
-            outcomes = _ingest_batch(batch)
-            loaded += sum(outcome.status == LOADED for outcome in outcomes)
-            yield from outcomes
+    while batch := _segment_batch(articles, batch_size):
+        outcomes = _ingest_batch(batch)
+        loaded += sum(outcome.status == LOADED for outcome in outcomes)
+        yield from outcomes
     if loaded >= ANALYZE_AFTER:
         analyze_tables(Article, (Sentence, SENTENCE_STATISTICS))
 
@@ -157,8 +150,6 @@ def _segment(item: SeedArticle | SeedFileError) -> Segmented | LoadOutcome:
     # Segmenting stops one sentence past the limit: a 5 MB file of one-line sentences would
     # take seconds to split whole only to be refused.
     spans = list(islice(iter_sentences(item.body), limit + 1))
-    # Hashed here too, off the thread that writes.
-    item.content_hash  # noqa: B018
     if len(spans) > limit:
         return LoadOutcome(
             item.source_name,
