@@ -138,6 +138,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# No JIT compiling on PostgreSQL: it sets in above a cost estimate, and queries that read a page
+# of an index in order and stop (a LIMIT over a filter the planner thinks rare) are estimated at
+# millions. "next" spent 51 ms compiling its walk for 0.5 ms of reading (bench/scale.py). Every
+# query here reads a page or a few rows; bulk writes go by COPY.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
