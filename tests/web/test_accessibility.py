@@ -9,6 +9,7 @@ from annotations.moderation.services import moderate
 from annotations.review.models import Annotation, ReviewerSettings
 from tests.conftest import ROOT
 from tests.reviewing import label, sentence
+from tests.web.routes import RequestSwitch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -247,6 +248,7 @@ def test_the_live_region_announces_saves_conflicts_failures_and_retries(
 
     reviewer, _ = users
     page = log_in("reviewer", "pw-reviewer")
+    saves = RequestSwitch(page, "**/annotations/save")
     open_article(page, live_server, seed_article)
     status = page.locator("#save-status")
     page.keyboard.press("2")
@@ -263,11 +265,11 @@ def test_the_live_region_announces_saves_conflicts_failures_and_retries(
     expect(status).to_contain_text("Sentence 2: Not saved: this label was changed elsewhere")
 
     # The connection fails: announced, kept, and "Retry now" sends it and keeps the focus.
-    page.route("**/annotations/save", lambda route: route.abort())
+    saves.mode = "abort"
     page.keyboard.press("3")
     expect(status).to_contain_text("not saved (connection or server problem)")
     expect(status).to_contain_text("1 sentence not saved: sent again with your next action.")
-    page.unroute("**/annotations/save")
+    saves.mode = "pass"
     current = page.evaluate("document.activeElement.id")
     status.get_by_role("button", name="Retry now").click()
     expect(status).to_contain_text("saved as")

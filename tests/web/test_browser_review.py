@@ -9,6 +9,7 @@ from annotations.corpus.models import Article, Sentence
 from annotations.corpus.services import ingest_files
 from annotations.review.models import Annotation
 from tests.conftest import ROOT, seed_text
+from tests.web.routes import RequestSwitch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +41,7 @@ def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
     reviewer, other = users
     text = dict(Sentence.objects.filter(article=seed_article).values_list("index", "text"))
     page = log_in("reviewer", "pw-reviewer")
+    saves = RequestSwitch(page, "**/annotations/save")
     page.get_by_role("link", name=seed_article.title).click()
     expect(page.locator("#s0")).to_be_focused()
 
@@ -53,16 +55,7 @@ def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
     expect(page.locator("#s1")).to_be_focused()
 
     # The next save fails once on the way to the server: it stays marked unsaved...
-    aborted = []
-
-    def fail_once(route):
-        if aborted:
-            route.continue_()
-        else:
-            aborted.append(route.request.url)
-            route.abort()
-
-    page.route("**/annotations/save", fail_once)
+    saves.mode = "abort once"
     page.keyboard.press("1")
     expect(page.locator("#s1")).to_have_attribute("data-state", "unsaved")
     expect(page.locator("#s1 .status")).to_contain_text("Not saved: Sourced")
@@ -76,7 +69,7 @@ def test_a_reviewer_labels_the_seed_article_with_the_keyboard(
     expect(page.locator("#s1 .status")).to_have_text("Saved ✓")
     expect(page.locator("#s2 .status")).to_have_text("Saved ✓")
     expect(page.locator("#save-status")).to_have_text("Sentence 3 saved as Not a claim.")
-    assert len(aborted) == 1
+    assert len(saves.aborted) == 1
 
     # n: a note; the label defaults to the suggested one.
     expect(page.locator("#s3")).to_be_focused()

@@ -5,6 +5,7 @@ import pytest
 
 from annotations.review.models import Annotation
 from tests.reviewing import add_candidate, load_article, long_body, sentence
+from tests.web.routes import RequestSwitch
 from tests.web.test_accessibility import violations, with_axe
 from tests.web.test_browser_review import select_text
 
@@ -19,31 +20,16 @@ def long_article(transactional_db):
     return load_article("Long", long_body(2000), "https://a.example/long")
 
 
-def hold(page, pattern: str) -> list:
-    """Requests for `pattern` wait until the test lets them through (route.continue_())."""
-    held = []
-    page.route(pattern, lambda route: held.append(route))
-    return held
-
-
-def let_through(page, held: list, count: int = 1) -> None:
-    """Wait until `count` requests are held, then send them on."""
-    for _ in range(50):
-        if len(held) >= count:
-            break
-        page.wait_for_timeout(100)
-    assert len(held) == count
-    for route in held:
-        route.continue_()
-
-
 def test_a_reviewer_labels_across_windows_with_the_keyboard(
     log_in, live_server, users, long_article, script_errors
 ):
     from playwright.sync_api import expect
 
     page = log_in("reviewer", "pw-reviewer")
-    second_window = hold(page, "**/sentences?after=98")
+    # Both routes go in before the page loads (see RequestSwitch).
+    second_window = RequestSwitch(page, "**/sentences?after=98")
+    second_window.mode = "hold"
+    third_window = RequestSwitch(page, "**/sentences?after=197")
     page.goto(f"{live_server.url}/articles/{long_article.pk}/")
     expect(page.locator("#s0")).to_be_focused()
     expect(page.locator(".sentence")).to_have_count(99)
@@ -53,17 +39,17 @@ def test_a_reviewer_labels_across_windows_with_the_keyboard(
     page.keyboard.press("2")
     expect(page.locator("#s98 .status")).to_have_text("Saved ✓")
     expect(page.locator("#s99")).to_have_count(0)
-    let_through(page, second_window)  # one request, whether scrolling or the key asked first
+    second_window.let_through(page)  # one request, whether scrolling or the key asked first
     expect(page.locator("#s99")).to_be_focused()
     expect(page.locator("#save-status")).to_contain_text("Sentences 100 to 198 loaded.")
     page.keyboard.press("k")
     expect(page.locator("#s98")).to_be_focused()
 
     # j past the last sentence loaded loads the next window and moves into it.
-    third_window = hold(page, "**/sentences?after=197")
+    third_window.mode = "hold"
     page.locator("#s197").click()
     page.keyboard.press("j")
-    let_through(page, third_window)
+    third_window.let_through(page)
     expect(page.locator("#s198")).to_be_focused()
     page.keyboard.press("1")
     expect(page.locator("#s198 .status")).to_have_text("Saved ✓")
@@ -83,7 +69,8 @@ def test_a_reviewer_labels_across_windows_with_the_keyboard(
     }
     text = stored[199].sentence.text
     assert text[stored[199].span_start : stored[199].span_end] == CLAIM
-    assert len(second_window) == len(third_window) == 1  # never a window asked for twice
+    # Never a window asked for twice.
+    assert len(second_window.requests) == len(third_window.requests) == 1
     assert script_errors == []
 
 
