@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from annotations.corpus.models import CANDIDATE_CLAIM_SCORE, Article
@@ -37,9 +38,6 @@ from .parsers import StrictJSONParser
 from .permissions import CanAddArticles
 from .schema import ValidationErrorSerializer
 from .sentences import SentenceSerializer
-
-# A seed file's lines, as the fields of a JSON article (line 4 on: the body).
-SEED_LINE_FIELDS = {1: "title", 2: "published_on", 3: "url"}
 
 
 class ArticleSerializer(serializers.ModelSerializer):
@@ -154,9 +152,7 @@ class ArticleJSONSerializer(serializers.Serializer):
         try:
             article = seed_article(self.context["source_name"], **data)
         except SeedFileError as error:
-            raise serializers.ValidationError(
-                {SEED_LINE_FIELDS.get(error.line, "body"): error.problem}
-            ) from None
+            raise serializers.ValidationError({error.field: error.problem}) from None
         return {"article": article}
 
 
@@ -285,7 +281,7 @@ class ArticleViewSet(mixins.ListModelMixin, ApiViewSet):
             article = ArticleJSONSerializer(data=request.data, context={"source_name": source_name})
             article.is_valid(raise_exception=True)
             outcomes = list(ingest_articles([article.validated_data["article"]]))
-            fields = ["url"]  # all else was checked above: only a clash with a stored URL is left
+            fields = [outcomes[0].field or api_settings.NON_FIELD_ERRORS_KEY]
         return ingest_response(outcomes, fields)
 
 

@@ -22,6 +22,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_URL_LENGTH = 2000
 MAX_TITLE_LENGTH = 500
 BOM = b"\xef\xbb\xbf"
+# What each of the first lines holds, as SeedArticle's field (line 4 on: the body).
+LINE_FIELDS = {1: "title", 2: "published_on", 3: "url"}
 
 
 class SeedFileError(ValueError):
@@ -33,6 +35,11 @@ class SeedFileError(ValueError):
         self.problem = problem
         where = f"{source_name}, line {line}" if line else source_name
         super().__init__(f"{where}: {problem}")
+
+    @property
+    def field(self) -> str:
+        """The SeedArticle field the problem is in (the body for a problem of the whole file)."""
+        return LINE_FIELDS.get(self.line, "body")
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class LoadOutcome:
     message: str = ""
     article_id: int | None = None
     sentence_count: int = 0
+    field: str = ""  # a failure's SeedArticle field ("url", "body"...), where it has one
 
 
 def seed_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -145,7 +146,7 @@ def _segment_batch(
 
 def _segment(item: SeedArticle | SeedFileError) -> Segmented | LoadOutcome:
     if isinstance(item, SeedFileError):
-        return LoadOutcome(item.source_name, FAILED, str(item))
+        return LoadOutcome(item.source_name, FAILED, str(item), field=item.field)
     limit = settings.ARTICLE_MAX_SENTENCES
     # Segmenting stops one sentence past the limit: a 5 MB file of one-line sentences would
     # take seconds to split whole only to be refused.
@@ -156,6 +157,7 @@ def _segment(item: SeedArticle | SeedFileError) -> Segmented | LoadOutcome:
             FAILED,
             f"{item.source_name}: the article has more than {limit:,} sentences, the most "
             "one article may have (ARTICLE_MAX_SENTENCES); split it into several articles.",
+            field="body",
         )
     return item, spans
 
@@ -211,6 +213,7 @@ def _compare_with_stored(seed: SeedArticle, stored: Article | SeedArticle) -> Lo
         f"{' and '.join(differences)}; stored articles never change because annotations point "
         "at their text. Give the new version its own URL or delete the old article first.",
         article_id,
+        field="url",
     )
 
 

@@ -268,7 +268,7 @@ def test_the_api_refuses_an_article_over_the_sentence_limit(superuser):
     }
     response = api.post("/api/articles/", article, format="json")
     assert response.status_code == 400
-    assert "more than 3 sentences" in response.json()["errors"]["url"][0]
+    assert "more than 3 sentences" in response.json()["errors"]["body"][0]
     upload = api.post(
         "/api/articles/", {"file": [SimpleUploadedFile("long.txt", LONG)]}, format="multipart"
     )
