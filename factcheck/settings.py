@@ -355,7 +355,9 @@ REST_FRAMEWORK = {
 
 # Throttle counters must be shared by every web process, so they live in Redis when there is one.
 # A Redis that does not answer (within CACHE_TIMEOUT_SECONDS) fails open: no throttling, nothing
-# cached, one warning in the log per outage; requests go on (factcheck/cache.py).
+# cached, one warning in the log per outage; requests go on (factcheck/cache.py), and each web
+# process asks it again only every CACHE_RETRY_SECONDS.
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 5)
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {

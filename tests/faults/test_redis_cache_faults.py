@@ -3,6 +3,8 @@ writes, token requests and the review page go on (unthrottled), never a 5xx; onc
 again, throttling counts again."""
 
 import logging
+import signal
+import time
 
 import pytest
 from django.conf import settings as project_settings
@@ -16,8 +18,12 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
 
 @pytest.fixture
-def redis_cache(settings, tmp_path):
-    """The cache in a redis-server of this test's own, which it may stop; tight write limits."""
+def redis_cache(settings, tmp_path, monkeypatch):
+    """The cache in a redis-server of this test's own, which it may stop; tight write limits;
+    Redis asked again on every call after a failure, unless the test says otherwise. The
+    outage's state is the test's own, so no later test starts in its outage."""
+    monkeypatch.setattr("factcheck.cache._outage", {"now": False, "failed_at": 0.0})
+    settings.CACHE_RETRY_SECONDS = 0
     with scratch_redis(tmp_path) as server:
         settings.CACHES = {
             "default": {
@@ -78,4 +84,29 @@ def test_api_writes_tokens_and_ui_saves_go_on_while_redis_is_down(
     redis_cache.start()  # empty: nothing was saved
     Annotation.objects.all().delete()
     assert writes(api, sentence) == [201, 200, 204]
+    assert writes(api, sentence) == [429]
+
+
+def test_a_hanging_redis_delays_one_request_per_retry_interval_not_every_call(
+    redis_cache, reviewer, settings
+):
+    settings.CACHE_RETRY_SECONDS = 2
+    [article] = load_articles(1)
+    sentence = article.sentences.order_by("index").first()
+    api = client_for(reviewer)
+
+    # Stopped, not gone: connections open and calls wait for their whole timeout (1 s).
+    redis_cache.process.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        for _ in range(4):
+            assert writes(api, sentence) == [201, 200, 204]
+        waited = time.monotonic() - started
+    finally:
+        redis_cache.process.send_signal(signal.SIGCONT)
+    # 12 writes, two cache calls each for the throttle: 24 s of timeouts if every call waited.
+    assert waited < 8, f"12 writes took {waited:.1f} s"
+
+    time.sleep(settings.CACHE_RETRY_SECONDS)
+    assert writes(api, sentence) == [201, 200, 204]  # counted in Redis again
     assert writes(api, sentence) == [429]
