@@ -7,10 +7,12 @@ article's candidate precompute, a webhook delivery) go through the same claim an
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -20,17 +22,33 @@ ERROR_MAX_LENGTH = 2000
 logger = logging.getLogger(__name__)
 
 
+# When a send last failed in this process (None: the broker took the last one).
+_broker_failure = {"at": None}
+
+
 def queue_on_commit(send: Callable[[], object], what: str) -> None:
     """Send a task once the current transaction commits. A broker that cannot take it (down,
-    unreachable) is logged as a warning and never fails the request or command whose data just
-    committed, nor drops the other on-commit callbacks: the work is a row its sweep queues again.
+    unreachable, hanging until BROKER_TIMEOUT_SECONDS) is logged as a warning and never fails the
+    request or command whose data just committed, nor drops the other on-commit callbacks: the
+    work is a row its sweep queues again. After a failure, this process does not try the broker
+    again for BROKER_RETRY_SECONDS: a load of hundreds of files, each with its tasks, waits for
+    one timeout, not one each.
     """
 
     def send_or_warn() -> None:
+        failed_at = _broker_failure["at"]
+        if failed_at is not None and time.monotonic() < failed_at + settings.BROKER_RETRY_SECONDS:
+            logger.warning(
+                "could not queue %s (the broker failed just before); its sweep will", what
+            )
+            return
         try:
             send()
         except OperationalError as error:  # what kombu raises for any connection failure
+            _broker_failure["at"] = time.monotonic()
             logger.warning("could not queue %s (%s); its sweep will", what, error)
+        else:
+            _broker_failure["at"] = None
 
     transaction.on_commit(send_or_warn)
 

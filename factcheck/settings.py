@@ -212,6 +212,22 @@ CELERY_TASK_ROUTES = {
     "annotations.webhooks.tasks.deliver_webhook_task": {"queue": CELERY_WEBHOOK_QUEUE},
     "annotations.training.tasks.run_training_task": {"queue": CELERY_TRAINING_QUEUE},
 }
+# A broker that takes connections but never answers (a hung Redis, a dead NAT entry) would hold
+# a publish for ever (kombu waits without a timeout unless told); each attempt now gives up after
+# BROKER_TIMEOUT_SECONDS and a publish is tried twice, then queue_on_commit (annotations/jobs.py)
+# leaves the work to its sweep and does not try again for BROKER_RETRY_SECONDS.
+BROKER_TIMEOUT_SECONDS = env_int("BROKER_TIMEOUT_SECONDS", 2)
+BROKER_RETRY_SECONDS = env_int("BROKER_RETRY_SECONDS", 30)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

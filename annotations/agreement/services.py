@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from annotations.jobs import queue_on_commit
+
 from .models import AgreementSnapshot
 from .selectors import (
     CATEGORIES,
@@ -173,8 +175,8 @@ def request_refresh() -> None:
     at the end of the window. (A queued refresh lost with its broker is caught up by the beat.)"""
     window = settings.AGREEMENT_DEBOUNCE_SECONDS
     if cache.add(REFRESH_QUEUED, True, timeout=window):
-        transaction.on_commit(
-            lambda: refresh_agreement_task.apply_async(countdown=window), robust=True
+        queue_on_commit(
+            lambda: refresh_agreement_task.apply_async(countdown=window), "agreement refresh"
         )
 
 

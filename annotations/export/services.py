@@ -23,7 +23,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -42,6 +42,7 @@ from annotations.export.selectors import (
     snapshot,
 )
 from annotations.export.tasks import run_export_task
+from annotations.jobs import queue_on_commit
 from annotations.labels import LABEL_GUIDELINES, LABEL_PRECEDENCE_RULE, UNLABELLED, Label
 from annotations.review.models import ModerationStatus
 from annotations.roles import can_export_real_names, check_can_export
@@ -714,6 +715,4 @@ def _delete_expired_files() -> int:
 
 
 def _queue_export(job_id: int) -> None:
-    # Robust: a broker that is down must not fail the request that saved the job; the sweep
-    # queues it again.
-    transaction.on_commit(lambda: run_export_task.delay(job_id), robust=True)
+    queue_on_commit(lambda: run_export_task.delay(job_id), f"export job {job_id}")

@@ -4,6 +4,7 @@ recorded, restarted cleanly when their worker stops, and their files deleted onc
 import datetime
 import hashlib
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,12 +12,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import connections
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from annotations.export import services
 from annotations.export.models import ExportJob
 from annotations.export.selectors import ExportFilters
 from annotations.export.services import ExportOptions, run_export, start_export
-from annotations.export.tasks import sweep_exports_task
+from annotations.export.tasks import run_export_task, sweep_exports_task
 from tests.reviewing import label, load_article, long_body, sentence
 from tests.services import celery_worker, require_postgres, require_redis, wait_for
 
@@ -251,6 +253,19 @@ def test_the_sweep_queues_a_job_a_down_broker_left_pending(
         assert services.sweep_exports() == (1, 0, 0, 0)
     job.refresh_from_db()
     assert job.status == "done"
+
+
+def test_a_broker_that_refuses_the_task_leaves_the_job_pending_and_says_so(
+    dataset: Dataset, moderator, monkeypatch, caplog
+):
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(run_export_task, "delay", refuse)
+    with caplog.at_level(logging.WARNING, "annotations.jobs"):
+        job = started(moderator)
+    assert job.status == "pending"  # for the sweep, as above
+    assert f"could not queue export job {job.pk} (Error 111" in caplog.text
 
 
 def test_expired_files_are_deleted_and_their_jobs_kept(dataset: Dataset, moderator, storage):
