@@ -13,7 +13,7 @@ from annotations.jobs import JobStatus
 from annotations.webhooks.models import WebhookDelivery, WebhookEndpoint
 from annotations.webhooks.services import new_secret
 from tests.conftest import seed_text
-from tests.services import scratch_redis, sending_to
+from tests.services import celery_worker, scratch_redis, sending_to, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 FILES = 3
@@ -53,3 +53,22 @@ def test_a_hanging_broker_delays_a_load_once_by_seconds_and_loses_nothing(
     assert Article.objects.count() == FILES
     assert set(Article.objects.values_list("precompute_status", flat=True)) == {JobStatus.PENDING}
     assert WebhookDelivery.objects.filter(status="pending").count() == FILES
+
+
+def test_a_worker_outlives_a_hanging_broker_and_works_once_it_answers(tmp_path, settings):
+    seed = tmp_path / "seed.txt"
+    seed.write_bytes(seed_text())
+    with scratch_redis(tmp_path) as broker, celery_worker(broker.url) as [worker]:
+        broker.process.send_signal(signal.SIGSTOP)
+        try:
+            # Past kombu's check of the worker's waiting read (overdue after 1 + 25 s): it then
+            # reconnects, and its commands to the hung broker time out.
+            time.sleep(35)
+        finally:
+            broker.process.send_signal(signal.SIGCONT)
+        assert worker.poll() is None, "the worker exited"
+        call_command("load_articles", str(seed))
+        wait_for(
+            lambda: Article.objects.get().precompute_status == JobStatus.DONE,
+            message="the article precomputed by the worker",
+        )
