@@ -55,7 +55,7 @@ def test_a_hanging_broker_delays_a_load_once_by_seconds_and_loses_nothing(
     assert WebhookDelivery.objects.filter(status="pending").count() == FILES
 
 
-def test_a_worker_outlives_a_hanging_broker_and_works_once_it_answers(tmp_path, settings):
+def test_a_worker_outlives_a_hanging_broker_and_works_once_it_answers(tmp_path):
     seed = tmp_path / "seed.txt"
     seed.write_bytes(seed_text())
     with scratch_redis(tmp_path) as broker, celery_worker(broker.url) as [worker]:
