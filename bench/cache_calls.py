@@ -1,4 +1,4 @@
-"""The cost of one call to the project's Redis cache, as each API request's throttle makes two.
+"""The cost of one call to the project's Redis cache, as each API write's throttle makes two.
 
     python bench/cache_calls.py [--calls 2000] [--runs 2]
 

@@ -69,9 +69,9 @@ _FALLBACKS = {
 
 
 class ClientKeepingRedisCacheClient(RedisCacheClient):
-    """Django builds a redis.Redis around the connection pool on every call, which costs more
-    than the call's round trip with redis-py 8 (0.17 ms against 0.15 ms here): every request pays
-    it twice for its throttle. One client per pool, kept, does the same (clients are
+    """Django builds a redis.Redis around the connection pool on every call, which costs about
+    as much as the call's round trip with redis-py 8 (bench/cache_calls.py): every API write
+    pays it twice for its throttle. One client per pool, kept, does the same (clients are
     thread-safe and share the pool's connections)."""
 
     def __init__(self, *args, **kwargs):
