@@ -142,9 +142,13 @@ DATABASES = {
 # of an index in order and stop (a LIMIT over a filter the planner thinks rare) are estimated at
 # millions. "next" spent 51 ms compiling its walk for 0.5 ms of reading (bench/scale.py). Every
 # query here reads a page or a few rows; bulk writes go by COPY.
+# A server that takes the connection and never answers (hung, overloaded, a half-dead proxy)
+# fails the connection after DATABASE_CONNECT_TIMEOUT_SECONDS: libpq would wait for ever, and
+# the request until gunicorn kills its worker.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+    _options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

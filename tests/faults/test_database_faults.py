@@ -5,6 +5,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -31,12 +33,10 @@ def answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-def web_server():
-    """One gunicorn worker against the test database, keeping its connection between requests
-    as in production; its base URL."""
-    require_postgres()
-    database = settings.DATABASES["default"]
+@contextmanager
+def gunicorn(database_url: str):
+    """One gunicorn worker against database_url, keeping its connection between requests as in
+    production; its base URL once it takes connections."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")},
@@ -45,9 +45,7 @@ def web_server():
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-        ),
+        "DATABASE_URL": database_url,
     }
     command = [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application"]
     server = subprocess.Popen(
@@ -57,13 +55,32 @@ def web_server():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: answers(f"{base}/healthz"), timeout=60, message="gunicorn")
-        yield base
+        wait_for(lambda: listening(port), timeout=60, message="gunicorn")
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a worker stuck in a request outlives the signal
+            server.kill()
+            server.wait()
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def web_server():
+    """gunicorn against the test database, its health check answering."""
+    require_postgres()
+    database = settings.DATABASES["default"]
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    with gunicorn(url) as base:
+        wait_for(lambda: answers(f"{base}/healthz"), timeout=60, message="the health check")
+        yield base
 
 
 def test_a_terminated_idle_connection_does_not_fail_the_next_request(web_server, reviewer):
@@ -79,3 +96,18 @@ def test_a_terminated_idle_connection_does_not_fail_the_next_request(web_server,
     response = api.get("/api/labels/")
     assert response.status_code == 200, response.text
     assert api.get("/healthz").status_code == 200
+
+
+def test_a_database_that_takes_connections_and_never_answers_fails_a_request_in_seconds():
+    require_postgres()
+    with socket.socket() as silent:  # the kernel completes each connection; nothing answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        with gunicorn(f"postgres://root@127.0.0.1:{port}/factcheck") as base:
+            started = time.monotonic()
+            response = httpx.get(f"{base}/healthz", timeout=50)
+            waited = time.monotonic() - started
+    assert (response.status_code, response.text) == (503, "database unavailable")
+    # DATABASE_CONNECT_TIMEOUT_SECONDS (5), not gunicorn's timeout (60 s), which kills the worker.
+    assert waited < 15, f"the health check took {waited:.1f} s"
