@@ -168,6 +168,7 @@ def test_web_processes_run_gunicorn_with_its_config_file():
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["timeout"] > settings["graceful_timeout"] > 0
     assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
+    assert settings["preload_app"]  # a recycled worker is a fork, not a new import of Django
     assert settings["workers"] >= 1
     assert settings["capture_output"]  # Django's log reaches gunicorn's error log file
     command = " ".join(compose()["services"]["web"]["command"].split())
