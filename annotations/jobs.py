@@ -22,8 +22,9 @@ ERROR_MAX_LENGTH = 2000
 logger = logging.getLogger(__name__)
 
 
-# When a send last failed in this process (None: the broker took the last one).
-_broker_failure = {"at": None}
+# When a send last failed in this process (None: the broker took the last one), as the cache
+# keeps its own outage (factcheck/cache.py).
+_broker_outage = {"failed_at": None}
 
 
 def queue_on_commit(send: Callable[[], object], what: str) -> None:
@@ -36,7 +37,7 @@ def queue_on_commit(send: Callable[[], object], what: str) -> None:
     """
 
     def send_or_warn() -> None:
-        failed_at = _broker_failure["at"]
+        failed_at = _broker_outage["failed_at"]
         if failed_at is not None and time.monotonic() < failed_at + settings.BROKER_RETRY_SECONDS:
             logger.warning(
                 "could not queue %s (the broker failed just before); its sweep will", what
@@ -45,10 +46,10 @@ def queue_on_commit(send: Callable[[], object], what: str) -> None:
         try:
             send()
         except OperationalError as error:  # what kombu raises for any connection failure
-            _broker_failure["at"] = time.monotonic()
+            _broker_outage["failed_at"] = time.monotonic()
             logger.warning("could not queue %s (%s); its sweep will", what, error)
         else:
-            _broker_failure["at"] = None
+            _broker_outage["failed_at"] = None
 
     transaction.on_commit(send_or_warn)
 

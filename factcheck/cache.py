@@ -17,29 +17,26 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
-# Whether the last call failed and when, shared by the cache objects of every thread of this
-# process.
-_outage = {"now": False, "failed_at": 0.0}
+# When the last call failed (None: it did not), shared by the cache objects of every thread of
+# this process.
+_outage = {"failed_at": None}
 
 
 def _failing_open(method, fallback):
     @functools.wraps(method)
     def call(self, *args, **kwargs):
-        if (
-            _outage["now"]
-            and time.monotonic() < _outage["failed_at"] + settings.CACHE_RETRY_SECONDS
-        ):
+        failed_at = _outage["failed_at"]
+        if failed_at is not None and time.monotonic() < failed_at + settings.CACHE_RETRY_SECONDS:
             return fallback(*args, **kwargs)
         try:
             result = method(self, *args, **kwargs)
         except RedisError as error:
-            _outage["failed_at"] = time.monotonic()
-            if not _outage["now"]:
-                _outage["now"] = True
+            if failed_at is None:
                 logger.warning("cache unreachable, going on without it: %s", error)
+            _outage["failed_at"] = time.monotonic()
             return fallback(*args, **kwargs)
-        if _outage["now"]:
-            _outage["now"] = False
+        if failed_at is not None:
+            _outage["failed_at"] = None
             logger.warning("cache reachable again")
         return result
 

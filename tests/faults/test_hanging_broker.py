@@ -27,7 +27,7 @@ def test_a_hanging_broker_delays_a_load_once_by_seconds_and_loses_nothing(
     tmp_path, settings, monkeypatch, caplog
 ):
     settings.BROKER_RETRY_SECONDS = 30
-    monkeypatch.setattr("annotations.jobs._broker_failure", {"at": None})
+    monkeypatch.setattr("annotations.jobs._broker_outage", {"failed_at": None})
     for n in range(FILES):
         (tmp_path / f"{n}.txt").write_bytes(seed_text(title=f"T{n}", url=f"https://e.org/{n}"))
     # Four tasks to queue: the articles' precompute and a delivery for each article.

@@ -22,7 +22,7 @@ def redis_cache(settings, tmp_path, monkeypatch):
     """The cache in a redis-server of this test's own, which it may stop; tight write limits;
     Redis asked again on every call after a failure, unless the test says otherwise. The
     outage's state is the test's own, so no later test starts in its outage."""
-    monkeypatch.setattr("factcheck.cache._outage", {"now": False, "failed_at": 0.0})
+    monkeypatch.setattr("factcheck.cache._outage", {"failed_at": None})
     settings.CACHE_RETRY_SECONDS = 0
     with scratch_redis(tmp_path) as server:
         settings.CACHES = {
