@@ -7,11 +7,11 @@ For each size, builds its own PostgreSQL database with COPY: N articles of 20 se
 candidate scores and reasons from a pool of generated sentences scored by the detector's rules),
 about one label per sentence from 10 reviewers (none, one or two on each), the sentence tallies,
 the detector's score quantiles, and one more article of --long-sentences sentences; then
-refresh_stored_figures() (with --stale: without ANALYZE). It starts gunicorn
-(factcheck.wsgi, DEBUG off, 3 workers, REDIS_URL), logs one of the reviewers in through the
-login form and gets their API token, and prints the median and p95 of --requests requests of
-each kind (after 2 warm-ups) with the size of the answer; then the ratio of each median to the
-previous size's.
+refresh_stored_figures() (with --stale: without ANALYZE) and the search index's split. It
+starts gunicorn (factcheck.wsgi, DEBUG off, 3 workers, REDIS_URL), logs one of the reviewers in
+through the login form and gets their API token, and prints the median and p95 of --requests
+requests of each kind (after 2 warm-ups) with the size of the answer; then the ratio of each
+median to the previous size's.
 
 DATABASE_URL names the database (default factcheck_bench_scale on 127.0.0.1): it is created for
 each size and dropped after it (--keep keeps the last one; --reuse times a kept one again, after
@@ -233,13 +233,16 @@ def kept_database(articles: int, stale: bool) -> dict:
 def refresh_stored_figures(stale: bool, recount: bool = True) -> None:
     """What the product runs after a bulk load that bypassed its services, before serving it:
     the article list's figures and the work queue counted afresh (a kept database's were kept
-    by the services since it was counted), then (unless stale) the planner's statistics of the
-    tables the load filled."""
+    by the services since it was counted), the search index cut into parts (the task a load
+    queues), then (unless stale) the planner's statistics of the tables the load filled."""
     from django.core.management import call_command
     from django.db import connection
 
+    from annotations.corpus.services import split_search_index
+
     if recount:
         call_command("recount_stored_figures")
+    split_search_index()
     if not stale:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -10,6 +10,14 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
     [
         f"annotations.{domain}"
-        for domain in ("agreement", "assignment", "detection", "export", "training", "webhooks")
+        for domain in (
+            "agreement",
+            "assignment",
+            "corpus",
+            "detection",
+            "export",
+            "training",
+            "webhooks",
+        )
     ]
 )

@@ -291,6 +291,10 @@ TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 3600)
 CANDIDATE_ENCODER = os.environ.get("CANDIDATE_ENCODER", "")
 if CANDIDATE_ENCODER not in ("", "minilm"):
     raise ImproperlyConfigured(f"CANDIDATE_ENCODER={CANDIDATE_ENCODER!r}: use '' or 'minilm'")
+# Sentence ids per part of the search index (corpus.services.split_search_index): a search
+# reads the matches of about this many sentences before it has its first 500, at any corpus size.
+SEARCH_PART_SIZE = env_int("SEARCH_PART_SIZE", 500_000)
+
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-precompute": {
         "task": "annotations.detection.tasks.sweep_stale_precompute_task",
@@ -312,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-exports": {
         "task": "annotations.export.tasks.sweep_exports_task",
         "schedule": env_int("PRECOMPUTE_SWEEP_EVERY", 300),
+    },
+    # Cuts the sentence search index into parts as the corpus grows (a load of many articles
+    # also queues it): a search reads the newest part's matches first.
+    "split-search-index": {
+        "task": "annotations.corpus.tasks.split_search_index_task",
+        "schedule": env_int("SEARCH_SPLIT_EVERY", 3600),
     },
     "sweep-webhook-deliveries": {
         "task": "annotations.webhooks.tasks.sweep_webhook_deliveries_task",

@@ -1,5 +1,6 @@
 """Reads of articles and sentences on their own."""
 
+import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
@@ -11,6 +12,11 @@ from annotations.roles import is_moderator_sql
 from .models import Article, Sentence
 
 SEARCH_MATCHES = 500  # matches ranked per search, at most
+# The sentence search index (migration 0003) and its parts once split_search_index() has cut it
+# (services): "sentence_text_search" covers every sentence, "..._from_<first>" the sentences from
+# id <first> on (the open part, where new sentences go), "..._<first>_<end>" ids first to end - 1.
+SEARCH_INDEX = "sentence_text_search"
+SEARCH_INDEX_PART = re.compile(rf"{SEARCH_INDEX}(?:_from_(\d+)|_(\d+)_(\d+))?")
 # What ts_headline puts around a matched word: control characters, which sentences do not hold.
 # The page escapes the fragment, then marks what lies between them (web.search_presenters).
 HEADLINE_START, HEADLINE_STOP = "\x02", "\x03"
@@ -46,12 +52,57 @@ class SearchPage:
     no_terms: bool  # nothing to look for: only stop words ("the", "of") or punctuation
 
 
+@dataclass(frozen=True)
+class SearchIndexPart:
+    """A part of the sentence search index: a partial index of the sentences whose ids lie
+    from first_id to end_id (excluded; None: every later one)."""
+
+    name: str
+    first_id: int
+    end_id: int | None
+
+
+def search_index_parts(valid: bool = True) -> list[SearchIndexPart]:
+    """The sentence search index's usable parts, from PostgreSQL's catalog (none on SQLite);
+    with valid=False, its unusable ones instead: being built, or left by a build that failed."""
+    if not full_text_search():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND i.indisvalid = %s AND c.relname LIKE %s",
+            [Sentence._meta.db_table, valid, SEARCH_INDEX + "%"],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    parts = []
+    for name in names:
+        if found := SEARCH_INDEX_PART.fullmatch(name):
+            open_from, first, end = found.groups()
+            first_id = int(open_from or first or 0)
+            parts.append(SearchIndexPart(name, first_id, int(end) if end else None))
+    return parts
+
+
+def newest_first_cover(parts: list[SearchIndexPart]) -> list[SearchIndexPart]:
+    """Parts that hold every sentence once, newest first: the open part that starts last, then
+    the part that ends where it starts, and so on down to id 0. Empty if they do not join up
+    (no parts, or a split under way has built a part but not yet its neighbour)."""
+    cover, end = [], None
+    while not cover or cover[-1].first_id > 0:
+        below = [part for part in parts if part.end_id == end]
+        if not below:
+            return []
+        cover.append(max(below, key=lambda part: part.first_id))
+        end = cover[-1].first_id
+    return cover
+
+
 def search_sentences(query: str, user, number: int = 1, size: int = 50) -> SearchPage:
     """Page `number` of the sentences matching query across the articles the user sees:
     PostgreSQL full-text search in websearch syntax (words, "a phrase", OR, -word), the first
-    SEARCH_MATCHES matches the GIN index gives ranked by relevance, the page's matched words
-    marked by ts_headline between HEADLINE_START and HEADLINE_STOP; on SQLite a plain substring
-    match in article order. Four queries at most."""
+    SEARCH_MATCHES matches the GIN index gives, newest part of it first, ranked by relevance, the
+    page's matched words marked by ts_headline between HEADLINE_START and HEADLINE_STOP; on
+    SQLite a plain substring match in article order. Four queries at most."""
     search = None
     if full_text_search():
         vector = SearchVector("text", config="english")
@@ -64,7 +115,7 @@ def search_sentences(query: str, user, number: int = 1, size: int = 50) -> Searc
     # The index alone picks the first matches, read first: what the user may see is decided on
     # those only (a join to every article otherwise), so a hidden article's matches take room
     # in the cap; ranking their ids as a list, PostgreSQL reads them by key at any table size.
-    first_matches = list(matches.order_by().values_list("pk", flat=True)[: SEARCH_MATCHES + 1])
+    first_matches = _first_matches(matches.order_by().values_list("pk", flat=True))
     ranked = (
         sentences_visible_to(user)
         .filter(pk__in=first_matches)
@@ -90,6 +141,23 @@ def search_sentences(query: str, user, number: int = 1, size: int = 50) -> Searc
         capped=found > SEARCH_MATCHES,
         no_terms=not sentences and number == 1 and not _has_terms(query),
     )
+
+
+def _first_matches(matches: QuerySet) -> list[int]:
+    """The ids of the first SEARCH_MATCHES + 1 matches. Where the search index is split, one
+    branch per part, newest first, each with its part's id range so that part serves it:
+    PostgreSQL runs a branch only while it lacks matches, so a common word reads the bitmap of
+    its matches in the newest part, not in every sentence (GIN cannot stop early)."""
+    parts = newest_first_cover(search_index_parts())
+    if len(parts) > 1:
+        branches = [
+            matches.filter(
+                pk__gte=part.first_id, **({"pk__lt": part.end_id} if part.end_id else {})
+            )
+            for part in parts
+        ]
+        matches = branches[0].union(*branches[1:], all=True)
+    return list(matches[: SEARCH_MATCHES + 1])
 
 
 def _headlines(sentences: list[Sentence], search: SearchQuery) -> dict[int, str]:

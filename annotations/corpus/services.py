@@ -13,18 +13,20 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
+from django.db.models import Max, Model
 from django.dispatch import Signal
 from django.utils import timezone
 
 from annotations.bulk import insert_rows, insert_rows_returning_ids
-from annotations.jobs import JobStatus
+from annotations.jobs import JobStatus, queue_on_commit
 from annotations.webhooks.models import WebhookEvent
 from annotations.webhooks.services import emit
 
 from .models import Article, Sentence
 from .seedfile import MAX_FILE_BYTES, SeedArticle, SeedFileError, parse_seed_file
 from .segmenter import SentenceSpan, iter_sentences
+from .selectors import SEARCH_INDEX, newest_first_cover, search_index_parts
+from .tasks import split_search_index_task
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,10 @@ SENTENCE_COLUMNS = ("article", "index", "paragraph", "start", "end", "text")
 # load of 1,000 articles (bench/load_articles.py). Autovacuum gathers those in the background,
 # and the earlier ones stay meanwhile.
 SENTENCE_STATISTICS = ("article", "index", "paragraph")
+# The search index's expression, as migration 0003 and search_sentences() have it.
+SEARCH_DOCUMENT = "to_tsvector('english'::regconfig, COALESCE(text, ''))"
+# pg_advisory_lock's key while the search index is split: one split at a time.
+SEARCH_SPLIT_LOCK = 160_003
 
 # Sent inside the transaction that stores new articles, with their ids (article_ids=[...]); a
 # receiver that queues work does so on commit. Detection listens and queues their candidate
@@ -115,6 +121,7 @@ def ingest_articles(
         yield from outcomes
     if loaded >= ANALYZE_AFTER:
         analyze_tables(Article, (Sentence, SENTENCE_STATISTICS))
+        queue_on_commit(split_search_index_task.delay, "the search index's split")
 
 
 def analyze_tables(*tables: type[Model] | tuple[type[Model], Sequence[str]]) -> None:
@@ -279,3 +286,57 @@ def _article_row(seed: SeedArticle, sentence_count: int, now: object) -> dict[st
         "created_at": now,
         "sentence_count": sentence_count,
     }
+
+
+def split_search_index() -> list[str]:
+    """Cut the open part of the sentence search index (where new sentences go) into closed parts
+    of SEARCH_PART_SIZE sentence ids each, leaving open the ids after the last full part. A
+    search then reads the newest part first and stops once it has enough matches
+    (selectors._first_matches).
+    Each part is built CONCURRENTLY, loads and labels going on meanwhile, then the parts it
+    replaces are dropped; until then searches use the old ones. Returns the names of the parts
+    built. PostgreSQL only, outside a transaction; one split at a time (a second returns [])."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [SEARCH_SPLIT_LOCK])
+        if not cursor.fetchone()[0]:
+            return []
+        try:
+            return _split_search_index(cursor, settings.SEARCH_PART_SIZE)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [SEARCH_SPLIT_LOCK])
+
+
+def _split_search_index(cursor, part_size: int) -> list[str]:
+    for leftover in search_index_parts(valid=False):  # a build that failed; rebuilt below
+        cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {leftover.name}")
+    cover = newest_first_cover(search_index_parts())
+    if not cover:
+        logger.warning("the search index's parts do not cover every sentence: not split")
+        return []
+    first = cover[0].first_id
+    last_id = Sentence.objects.aggregate(last=Max("pk"))["last"] or 0
+    built = []
+    while first + part_size <= last_id:  # a full part, with sentences after it
+        name = f"{SEARCH_INDEX}_{first}_{first + part_size}"
+        _build_search_part(cursor, name, f"id >= {first} AND id < {first + part_size}")
+        built.append(name)
+        first += part_size
+    if built:
+        _build_search_part(cursor, f"{SEARCH_INDEX}_from_{first}", f"id >= {first}")
+        built.append(f"{SEARCH_INDEX}_from_{first}")
+    parts = search_index_parts()
+    kept = newest_first_cover(parts)
+    for part in parts:
+        if part not in kept:
+            cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {part.name}")
+    return built
+
+
+def _build_search_part(cursor, name: str, ids: str) -> None:
+    # A short pending list, as migration 0024 gives the whole index.
+    cursor.execute(
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {Sentence._meta.db_table} "
+        f"USING gin ({SEARCH_DOCUMENT}) WITH (gin_pending_list_limit = 256) WHERE {ids}"
+    )

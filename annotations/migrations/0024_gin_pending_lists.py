@@ -14,7 +14,7 @@ def alter(option: str):
     def operation(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
             for name in INDEXES:
-                schema_editor.execute(f"ALTER INDEX {name} {option}")
+                schema_editor.execute(f"ALTER INDEX IF EXISTS {name} {option}")
 
     return operation
 

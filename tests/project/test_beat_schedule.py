@@ -1,6 +1,7 @@
 """Celery beat runs every sweep, and a worker knows every task: each scheduled or queued task is
 registered under its name in a fresh worker-like process (a name that matches no task would be
-sent to workers that drop it), and the sweeps run every 5 minutes by default."""
+sent to workers that drop it), the sweeps run every 5 minutes by default and the search index's
+split every hour."""
 
 import json
 import os
@@ -25,8 +26,10 @@ SWEEPS = {
     "annotations.training.tasks.sweep_training_runs_task",
     "annotations.webhooks.tasks.sweep_webhook_deliveries_task",
 }
+SPLIT = "annotations.corpus.tasks.split_search_index_task"  # also queued by large loads
 QUEUED = {
     "annotations.agreement.tasks.refresh_agreement_task",
+    SPLIT,
     "annotations.detection.tasks.precompute_articles_task",
     "annotations.export.tasks.run_export_task",
     "annotations.training.tasks.run_training_task",
@@ -48,9 +51,9 @@ def registered() -> set[str]:
 
 
 def test_every_sweep_is_scheduled_every_five_minutes_and_every_task_is_registered(settings):
-    schedule = settings.CELERY_BEAT_SCHEDULE
-    assert {entry["task"] for entry in schedule.values()} == SWEEPS
-    assert {entry["schedule"] for entry in schedule.values()} == {300}
+    every = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert set(every) == SWEEPS | {SPLIT}
+    assert {every[task] for task in SWEEPS} == {300} and every[SPLIT] == 3600
     assert registered() == SWEEPS | QUEUED
 
 

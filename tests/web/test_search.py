@@ -115,11 +115,11 @@ def test_pages_go_on_with_more_results_in_constant_queries(
     body = " ".join(f"Shelling report number {n}." for n in range(120))
     load_article("Many", body, "https://a.example/many")
     client.force_login(reviewer)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         html = search(client, "shelling")
     assert "120 sentences match" in html and "Page 1" in html
     assert 'href="?q=shelling&amp;page=2" rel="next">More results</a>' in html
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         last = search(client, "shelling", page=3)
     assert '<ol class="results" start="101">' in last and "More results" not in last
     assert "No more sentences match" in search(client, "shelling", page=4)
