@@ -78,15 +78,16 @@ def search_index_parts(valid: bool = True) -> list[SearchIndexPart]:
     for name in names:
         if found := SEARCH_INDEX_PART.fullmatch(name):
             open_from, first, end = found.groups()
-            first_id = int(open_from or first or 0)
-            parts.append(SearchIndexPart(name, first_id, int(end) if end else None))
+            part = SearchIndexPart(name, int(open_from or first or 0), int(end) if end else None)
+            if part.end_id is None or part.first_id < part.end_id:  # else no range: not ours
+                parts.append(part)
     return parts
 
 
 def newest_first_cover(parts: list[SearchIndexPart]) -> list[SearchIndexPart]:
     """Parts that hold every sentence once, newest first: the open part that starts last, then
-    the part that ends where it starts, and so on down to id 0. Empty if they do not join up
-    (no parts, or a split under way has built a part but not yet its neighbour)."""
+    the part that ends where it starts, and so on down to id 0: a split under way has built
+    parts that nothing uses yet. Empty if they do not join up (none, or one dropped by hand)."""
     cover, end = [], None
     while not cover or cover[-1].first_id > 0:
         below = [part for part in parts if part.end_id == end]

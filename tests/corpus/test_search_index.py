@@ -137,3 +137,16 @@ def test_a_split_that_failed_half_way_is_finished_by_the_next(search_index):
     assert SEARCH_INDEX not in part_names()
     assert f"{SEARCH_INDEX}_0_{PART}" in part_names()
     assert len(found("a7")) == 20
+
+
+def test_the_parts_searched_are_the_newest_chain_down_to_the_first_sentence():
+    part = selectors.SearchIndexPart
+    whole, old_open = part("whole", 0, None), part("old", 1000, None)
+    first, second, new_open = part("a", 0, 1000), part("b", 1000, 2000), part("new", 2000, None)
+    cover = selectors.newest_first_cover
+    assert cover([whole]) == [whole]
+    # A split under way: built parts wait until the new open part joins them up.
+    assert cover([first, old_open, second]) == [old_open, first]
+    assert cover([first, old_open, second, new_open]) == [new_open, second, first]
+    assert cover([old_open, second, new_open]) == []  # the first part dropped by hand
+    assert cover([]) == []
