@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Window
 
+from annotations.planner import planner_settings
 from annotations.roles import is_moderator_sql
 
 from .models import Article, Sentence
@@ -157,7 +158,10 @@ def _first_matches(matches: QuerySet) -> list[int]:
             )
             for part in parts
         ]
-        matches = branches[0].union(*branches[1:], all=True)
+        # In parallel workers the branches would all start at once (and the workers take
+        # longer to start than the newest part to answer).
+        with planner_settings(max_parallel_workers_per_gather="0"):
+            return list(branches[0].union(*branches[1:], all=True)[: SEARCH_MATCHES + 1])
     return list(matches[: SEARCH_MATCHES + 1])
 
 

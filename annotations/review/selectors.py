@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import (
     Count,
     Exists,
@@ -36,6 +35,7 @@ from annotations.detection.models import Candidate
 from annotations.detection.selectors import with_percentile
 from annotations.jobs import JobStatus
 from annotations.labels import GoldLabel, gold_label
+from annotations.planner import planner_settings
 from annotations.roles import is_moderator
 
 from .models import (
@@ -433,13 +433,8 @@ def reading_in_list_order():
     annotations through the (reviewer, id) index, in list order, and stops at the page's end.
     Without it, where the planner's statistics do not know the reviewer (they joined after the
     last ANALYZE), it takes them for a few and reads all of them, unordered, to sort them."""
-    if connection.vendor != "postgresql":
+    with planner_settings(enable_bitmapscan="off"):
         yield
-        return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        yield
-        cursor.execute("RESET enable_bitmapscan")  # a rollback undoes the SET LOCAL anyway
 
 
 def shortcuts_enabled(user) -> bool:
