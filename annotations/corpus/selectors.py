@@ -86,6 +86,11 @@ def search_index_parts(valid: bool = True) -> list[SearchIndexPart]:
     return parts
 
 
+def search_part_name(first_id: int, end_id: int | None = None) -> str:
+    """The name of the part of the search index over ids first_id to end_id (None: open)."""
+    return f"{SEARCH_INDEX}_{first_id}_{end_id}" if end_id else f"{SEARCH_INDEX}_from_{first_id}"
+
+
 def newest_first_cover(parts: list[SearchIndexPart]) -> list[SearchIndexPart]:
     """Parts that hold every sentence once, newest first: the open part that starts last, then
     the part that ends where it starts, and so on down to id 0: a split under way has built

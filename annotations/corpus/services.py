@@ -25,7 +25,7 @@ from annotations.webhooks.services import emit
 from .models import Article, Sentence
 from .seedfile import MAX_FILE_BYTES, SeedArticle, SeedFileError, parse_seed_file
 from .segmenter import SentenceSpan, iter_sentences
-from .selectors import SEARCH_INDEX, newest_first_cover, search_index_parts
+from .selectors import newest_first_cover, search_index_parts, search_part_name
 from .tasks import split_search_index_task
 
 logger = logging.getLogger(__name__)
@@ -319,13 +319,10 @@ def _split_search_index(cursor, part_size: int) -> list[str]:
     last_id = Sentence.objects.aggregate(last=Max("pk"))["last"] or 0
     built = []
     while first + part_size <= last_id:  # a full part, with sentences after it
-        name = f"{SEARCH_INDEX}_{first}_{first + part_size}"
-        _build_search_part(cursor, name, f"id >= {first} AND id < {first + part_size}")
-        built.append(name)
+        built.append(_build_search_part(cursor, first, first + part_size))
         first += part_size
     if built:
-        _build_search_part(cursor, f"{SEARCH_INDEX}_from_{first}", f"id >= {first}")
-        built.append(f"{SEARCH_INDEX}_from_{first}")
+        built.append(_build_search_part(cursor, first, None))
     parts = search_index_parts()
     kept = newest_first_cover(parts)
     for part in parts:
@@ -334,9 +331,13 @@ def _split_search_index(cursor, part_size: int) -> list[str]:
     return built
 
 
-def _build_search_part(cursor, name: str, ids: str) -> None:
+def _build_search_part(cursor, first_id: int, end_id: int | None) -> str:
+    """The part over ids first_id to end_id (None: every later one), built; its name."""
+    name = search_part_name(first_id, end_id)
+    ids = f"id >= {first_id}" + (f" AND id < {end_id}" if end_id else "")
     # A short pending list, as migration 0024 gives the whole index.
     cursor.execute(
         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {Sentence._meta.db_table} "
         f"USING gin ({SEARCH_DOCUMENT}) WITH (gin_pending_list_limit = 256) WHERE {ids}"
     )
+    return name

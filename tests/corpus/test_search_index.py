@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from annotations.corpus import selectors
 from annotations.corpus.models import Article, Sentence
 from annotations.corpus.selectors import SEARCH_INDEX, search_index_parts, search_sentences
-from annotations.corpus.services import split_search_index
+from annotations.corpus.services import SEARCH_DOCUMENT, split_search_index
 from tests.conftest import make_reviewer
 from tests.plans import indexes_used, nodes, sequential_scans
 from tests.services import require_postgres
@@ -34,8 +34,7 @@ def search_index(settings):
         for part in search_index_parts() + search_index_parts(valid=False):
             cursor.execute(f"DROP INDEX {part.name}")
         cursor.execute(
-            f"CREATE INDEX {SEARCH_INDEX} ON annotations_sentence USING gin "
-            "(to_tsvector('english'::regconfig, COALESCE(text, ''))) "
+            f"CREATE INDEX {SEARCH_INDEX} ON annotations_sentence USING gin ({SEARCH_DOCUMENT}) "
             "WITH (gin_pending_list_limit = 256)"
         )
 
@@ -139,8 +138,7 @@ def test_a_split_that_failed_half_way_is_finished_by_the_next(search_index):
             )
         cursor.execute(
             f"CREATE INDEX CONCURRENTLY {SEARCH_INDEX}_{PART}_{2 * PART} ON annotations_sentence "
-            f"USING gin (to_tsvector('english'::regconfig, COALESCE(text, ''))) "
-            f"WHERE id >= {PART} AND id < {2 * PART}"
+            f"USING gin ({SEARCH_DOCUMENT}) WHERE id >= {PART} AND id < {2 * PART}"
         )
     assert [part.name for part in search_index_parts(valid=False)] == [f"{SEARCH_INDEX}_0_{PART}"]
     # The parts do not join up yet: the whole index alone serves searches.
