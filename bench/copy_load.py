@@ -43,10 +43,13 @@ def refuse_foreign_data(url_prefix: str, user_prefix: str) -> None:
 
 
 def empty(tables) -> None:
+    """Empty the tables and what refers to them; the work queue's rows too, which have no
+    constraint for TRUNCATE ... CASCADE to follow."""
     from django.db import connection
 
+    tables = ", ".join((*tables, "annotations_sentencework"))
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 def copy_rows(table: str, columns: str, chunks) -> None:

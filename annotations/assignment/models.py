@@ -40,11 +40,18 @@ class SentenceWork(models.Model):
     has one kind of write that sets it (labels, candidates, the article), so writes racing on a
     sentence never undo each other's."""
 
+    # No database constraint: the rows are derived, written only from stored sentences (by the
+    # load, in the sentences' own transaction) and deleted with them by Django's cascade; the
+    # constraint's check of every row at commit was a third of the load's cost above the COPY
+    # ceiling (bench/load_articles.py). recount_stored_figures rebuilds them from the sentences.
     sentence = models.OneToOneField(
-        Sentence, on_delete=models.CASCADE, primary_key=True, related_name="work"
+        Sentence,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="work",
+        db_constraint=False,
     )
-    # The sentence's article, copied for the queue's index. No constraint of its own: the
-    # sentence's holds the row to a real sentence, and a load would pay a second check per row.
+    # The sentence's article, copied for the queue's index, without a constraint either.
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
     )

@@ -36,6 +36,10 @@ class SeedFileError(ValueError):
         where = f"{source_name}, line {line}" if line else source_name
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self):
+        # Rebuilt from its three parts when a load sends it to the process that segments.
+        return SeedFileError, (self.source_name, self.line, self.problem)
+
     @property
     def field(self) -> str:
         """The SeedArticle field the problem is in (the body for a problem of the whole file)."""

@@ -183,3 +183,19 @@ def test_a_rebuild_computes_the_same_rows(article, reviewer, moderator, settings
     assert queue_rows() == kept == fresh_rows(settings)
     rebuild_work_queue([article.pk])
     assert queue_rows() == kept
+
+
+def test_deleting_an_article_in_the_admin_takes_its_sentences_out_of_the_queue(
+    admin_client, reviewer, settings
+):
+    # The rows have no database constraint to their sentence: Django's cascade must remove them.
+    kept = load_article("Kept", BODIES[1], "https://q.example/kept")
+    reviewing.label(reviewing.sentence(kept, 0), reviewer, "sourced")
+    deleted = load_article("Deleted", BODIES[1], "https://q.example/deleted")
+    response = admin_client.post(
+        f"/admin/annotations/article/{deleted.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk=deleted.pk).exists()
+    assert set(SentenceWork.objects.values_list("article_id", flat=True)) == {kept.pk}
+    assert queue_rows() == fresh_rows(settings)

@@ -3,8 +3,7 @@ from django.core.management import CommandError, call_command
 
 from annotations.corpus import services
 from annotations.corpus.models import Article, Sentence
-from annotations.corpus.seedfile import parse_seed_file
-from annotations.corpus.segmenter import split_sentences
+from annotations.corpus.seedfile import SeedFileError, parse_seed_file
 from annotations.jobs import JobStatus
 from tests.conftest import SEED_ARTICLE, SEEDS, seed_text
 
@@ -98,6 +97,39 @@ def test_many_files_load_in_batches_and_all_get_precomputed(
     assert Article.objects.filter(precompute_status=JobStatus.DONE).count() == 450
 
 
+def test_a_load_of_many_batches_reports_every_file_in_order_with_its_sentences(settings):
+    # Each batch after the first is parsed and segmented in another process while the one
+    # before is written: every kind of outcome comes back from it, in the files' order.
+    settings.ARTICLE_MAX_SENTENCES = 3
+    files = [
+        ("a.txt", seed_text(url="https://e.com/a", body="First one. Second one.")),
+        ("b.txt", seed_text(date="20221399", url="https://e.com/b")),
+        ("c.txt", SeedFileError("c.txt", None, "cannot read file: Permission denied")),
+        ("d.txt", seed_text(url="https://e.com/a", body="First one. Second one.")),
+        ("e.txt", seed_text(url="https://e.com/e", body="One. Two. Three. Four.")),
+        ("f.txt", seed_text(url="https://e.com/f", body="Last para.\nWith two lines.")),
+    ]
+    outcomes = list(services.ingest_files(files, batch_size=2))
+    assert [(o.source_name, o.status, o.field) for o in outcomes] == [
+        ("a.txt", "loaded", ""),
+        ("b.txt", "failed", "published_on"),
+        ("c.txt", "failed", "body"),
+        ("d.txt", "present", ""),
+        ("e.txt", "failed", "body"),
+        ("f.txt", "loaded", ""),
+    ]
+    assert "b.txt, line 2" in outcomes[1].message
+    assert outcomes[2].message == "c.txt: cannot read file: Permission denied"
+    assert "more than 3 sentences" in outcomes[4].message
+    last = Article.objects.get(url="https://e.com/f")
+    assert [(s.paragraph, s.text) for s in last.sentences.order_by("index")] == [
+        (0, "Last para."),
+        (1, "With two lines."),
+    ]
+    assert all(last.body[s.start : s.end] == s.text for s in last.sentences.all())
+    assert Article.objects.count() == 2
+
+
 def test_an_article_stored_by_a_concurrent_load_is_reported_and_the_rest_still_load(
     tmp_path, capsys, monkeypatch
 ):
@@ -109,7 +141,7 @@ def test_an_article_stored_by_a_concurrent_load_is_reported_and_the_rest_still_l
         # Between this run's check for stored URLs and its write, another process loads one.
         if not Article.objects.filter(url=RACED).exists():
             seed = parse_seed_file("other", seed_text(url=RACED))
-            store_segmented({0: (seed, split_sentences(seed.body))})
+            store_segmented({0: services._segment(seed)})
         batches.append(len(items))
         return store_segmented(items)
 
