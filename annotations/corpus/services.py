@@ -9,8 +9,9 @@ import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 from django.conf import settings
@@ -174,8 +175,15 @@ def _prepared_batches(items: Iterable, prepare, batch_size: int) -> Iterator[Pre
         while following is not None:
             ahead = pool.submit(_prepare_all, prepare, following)
             yield batch
-            following = next(chunks, None)  # read while the process prepares
-            batch = ahead.result()
+            submitted, following = following, next(chunks, None)  # read while it prepares
+            try:
+                batch = ahead.result()
+            except BrokenProcessPool:
+                # Killed from outside (out of memory?): the load goes on in this process alone.
+                logger.warning("a load's segmenting process stopped; the load goes on without it")
+                rest = chain([submitted], [following] if following is not None else [], chunks)
+                yield from (_prepare_all(prepare, chunk) for chunk in rest)
+                return
         yield batch
 
 

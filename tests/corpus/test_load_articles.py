@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -9,6 +11,16 @@ from tests.conftest import SEED_ARTICLE, SEEDS, seed_text
 
 pytestmark = pytest.mark.django_db
 RACED = "https://e.com/raced"
+LOADING_PROCESS = os.getpid()
+PREPARE_ALL = services._prepare_all
+
+
+def prepare_all_dying_in_a_child(prepare, items):
+    """services._prepare_all, except that a process forked from this one dies on it, as if
+    killed from outside."""
+    if os.getpid() != LOADING_PROCESS:
+        os._exit(1)
+    return PREPARE_ALL(prepare, items)
 
 
 def load(*paths, capsys=None):
@@ -128,6 +140,19 @@ def test_a_load_of_many_batches_reports_every_file_in_order_with_its_sentences(s
     ]
     assert all(last.body[s.start : s.end] == s.text for s in last.sentences.all())
     assert Article.objects.count() == 2
+
+
+def test_a_load_goes_on_when_its_segmenting_process_is_killed(monkeypatch, caplog):
+    monkeypatch.setattr(services, "_prepare_all", prepare_all_dying_in_a_child)
+    files = [
+        (f"{n}.txt", seed_text(url=f"https://e.com/{n}", body=f"Story {n} began. It ended."))
+        for n in range(7)
+    ]
+    outcomes = list(services.ingest_files(files, batch_size=2))
+    assert [outcome.status for outcome in outcomes] == ["loaded"] * 7
+    texts = Sentence.objects.order_by("article__url", "index").values_list("text", flat=True)
+    assert list(texts) == [text for n in range(7) for text in (f"Story {n} began.", "It ended.")]
+    assert "segmenting process stopped" in caplog.text
 
 
 def test_an_article_stored_by_a_concurrent_load_is_reported_and_the_rest_still_load(
