@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -229,4 +230,77 @@ def _answers(client) -> bool:
     try:
         return client.ping()
     except redis.RedisError:
+        return False
+
+
+@dataclass(frozen=True)
+class WebServer:
+    base: str  # http://127.0.0.1:PORT
+    pid: int  # gunicorn's master; its one worker is the master's child
+
+
+def served_database_url() -> str:
+    """The test database as a DATABASE_URL, for a server started by a test."""
+    database = settings.DATABASES["default"]
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
+@contextmanager
+def gunicorn(database_url: str, *, healthy: bool = True, **environment: str):
+    """One gunicorn worker against database_url with DEBUG off, keeping its connection between
+    requests as in production; `healthy`: once its health check answers, else once it takes
+    connections. Tasks run eagerly in it unless `environment` names a broker."""
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CELERY_BROKER_URL")},
+        "DJANGO_SETTINGS_MODULE": "factcheck.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": database_url,
+        **environment,
+    }
+    command = [sys.executable, "-m", "gunicorn", "factcheck.wsgi:application"]
+    server = subprocess.Popen(
+        [*command, "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _listening(port), timeout=60, message="gunicorn")
+        if healthy:
+            wait_for(lambda: _healthy(base), timeout=60, message="the health check")
+        yield WebServer(base, server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a worker stuck in a request outlives the signal
+            server.kill()
+            server.wait()
+
+
+def child_processes(pid: int) -> list[int]:
+    """The processes pid started that still run (Linux)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children.extend(int(child) for child in (task / "children").read_text().split())
+    return children
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _healthy(base: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
         return False
