@@ -17,10 +17,10 @@ sentence the reviewer has not labelled (half of the writes), PATCH one of their 
 another with its version (three in ten), DELETE one (two in ten); then, for --seconds, writes
 that change nothing: PATCH one of their labels with the label and version it has. Those go
 through everything a write request does (authentication, throttle, lookup, transaction, row
-locks, answer) and write nothing, so their rate bounds what any label write could reach on
-this stack however little bookkeeping it kept. With --rounds N the phases alternate N times,
-each --seconds long, and each round's ratios are printed with their medians: a machine's drift
-(another process, a worker recycled) then weighs on every side.
+locks, answer) and write nothing, so their rate bounds what a label write could reach however
+little it kept up to date. With --rounds N the phases alternate N times, each --seconds long,
+and each round's ratios are printed with their medians: a machine's drift (another process, a
+worker recycled) then weighs on every side.
 """
 
 import argparse
@@ -119,7 +119,7 @@ def main() -> None:
     ratio = statistics.median(ratios)
     print(f"label writes at {ratio:.0%} of the ceiling (target >= 50%)")
     bound = statistics.median(bounds)
-    print(f"writes that change nothing at {bound:.0%} of the ceiling (what any write could reach)")
+    print(f"writes that change nothing at {bound:.0%} of the ceiling (a label write's bound)")
     problems = check_database(writes.expected, writes.accepted)
     print("database check: " + ("every accepted write there exactly once" if not problems else ""))
     for problem in problems[:20]:
