@@ -239,12 +239,6 @@ class WebServer:
     pid: int  # gunicorn's master; its one worker is the master's child
 
 
-def served_database_url() -> str:
-    """The test database as a DATABASE_URL, for a server started by a test."""
-    database = settings.DATABASES["default"]
-    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-
-
 @contextmanager
 def gunicorn(database_url: str, *, healthy: bool = True, **environment: str):
     """One gunicorn worker against database_url with DEBUG off, keeping its connection between

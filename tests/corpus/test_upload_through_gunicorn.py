@@ -8,7 +8,8 @@ from rest_framework.authtoken.models import Token
 
 from annotations.corpus.models import Article, Sentence
 from tests.conftest import seed_text
-from tests.services import child_processes, gunicorn, require_postgres, served_database_url
+from tests.project.databases import database_url
+from tests.services import child_processes, gunicorn, require_postgres
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 FILES = 450  # three batches of 200 and the rest: two of them segmented in the forked process
@@ -29,7 +30,7 @@ def test_an_upload_of_many_files_through_gunicorn_loads_them_all():
         )
         for number in range(FILES)
     ]
-    with gunicorn(served_database_url(), CELERY_BROKER_URL="memory://") as server:
+    with gunicorn(database_url(), CELERY_BROKER_URL="memory://") as server:
         [worker] = child_processes(server.pid)
         response = httpx.post(
             f"{server.base}/api/articles/",

@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from tests.services import gunicorn, require_postgres, served_database_url
+from tests.project.databases import database_url
+from tests.services import gunicorn, require_postgres
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 def web_server():
     """gunicorn against the test database, its health check answering."""
     require_postgres()
-    with gunicorn(served_database_url()) as server:
+    with gunicorn(database_url()) as server:
         yield server.base
 
 

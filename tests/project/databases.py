@@ -9,8 +9,11 @@ from contextlib import contextmanager
 from django.conf import settings
 
 
-def database_url(name: str) -> str:
+def database_url(name: str | None = None) -> str:
+    """A DATABASE_URL for the database `name` on the test database's server (default: the test
+    database itself, for a server a test starts)."""
     database = settings.DATABASES["default"]
+    name = name or database["NAME"]
     password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
     return f"postgres://{database['USER']}{password}@{database['HOST']}:{database['PORT']}/{name}"
 
