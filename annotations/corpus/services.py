@@ -7,7 +7,7 @@ through ingest_files() (seed-format files), the API with articles it read from J
 
 import logging
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -119,7 +119,7 @@ def ingest_articles(
     return _ingest(articles, _segment, batch_size)
 
 
-def _ingest(items: Iterable, prepare, batch_size: int) -> Iterator[LoadOutcome]:
+def _ingest(items: Iterable, prepare: Callable, batch_size: int) -> Iterator[LoadOutcome]:
     loaded = 0
     for batch in _prepared_batches(items, prepare, batch_size):
         outcomes = _ingest_batch(batch)
@@ -154,7 +154,7 @@ Segmented = tuple[SeedArticle, list[SentenceOffsets]]
 Prepared = tuple[Segmented | LoadOutcome, ...]
 
 
-def _prepared_batches(items: Iterable, prepare, batch_size: int) -> Iterator[Prepared]:
+def _prepared_batches(items: Iterable, prepare: Callable, batch_size: int) -> Iterator[Prepared]:
     """The items in batches of batch_size, each item prepared (parsed, segmented, or failed).
 
     A load of more than one batch prepares each next batch in a forked process while the caller
@@ -187,7 +187,7 @@ def _prepared_batches(items: Iterable, prepare, batch_size: int) -> Iterator[Pre
         yield batch
 
 
-def _prepare_all(prepare, items: tuple) -> Prepared:
+def _prepare_all(prepare: Callable, items: tuple) -> Prepared:
     return tuple(map(prepare, items))
 
 
